@@ -1,0 +1,69 @@
+// The content-addressed artifact store: `<dir>/sha256/<hex>.tar.gz`, written atomically.
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, stat, readdir, utimes } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { parseDigest } from "./digest";
+import { pack, type PackResult } from "./archive";
+
+/** defaultStoreDir is $FLUXIAC_CACHE_DIR/artifacts (default ~/.cache/fluxiac/artifacts). */
+export function defaultStoreDir(): string {
+  const cache = process.env.FLUXIAC_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "fluxiac");
+  return join(cache, "artifacts");
+}
+
+/** ArtifactStore keeps artifacts by digest. Nothing is ever written outside its directory. */
+export class ArtifactStore {
+  constructor(readonly dir: string = defaultStoreDir()) {}
+
+  /** path is where the artifact with this digest lives (whether or not it exists). */
+  path(digest: string): string {
+    const { algo, hex } = parseDigest(digest);
+    return join(this.dir, algo, `${hex}.tar.gz`);
+  }
+
+  /** has reports whether the store holds this digest, and marks it recently used. */
+  async has(digest: string): Promise<boolean> {
+    const p = this.path(digest);
+    try {
+      await stat(p);
+      const now = new Date();
+      await utimes(p, now, now).catch(() => {});
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** packDir archives a source tree into the store, atomically, and returns its digest and size. */
+  async packDir(root: string, opts: { ignore?: string } = {}): Promise<PackResult> {
+    const tmpDir = join(this.dir, "tmp");
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, `${randomBytes(8).toString("hex")}.tar.gz`);
+    try {
+      const result = await pack(root, tmp, opts);
+      const dest = this.path(result.digest);
+      await mkdir(join(dest, ".."), { recursive: true });
+      await rename(tmp, dest);
+      return result;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** gc removes artifacts not used for maxAgeMs (default 7 days), except those in keep. */
+  async gc(keep: Set<string> = new Set(), maxAgeMs = 7 * 24 * 3600 * 1000): Promise<number> {
+    const dir = join(this.dir, "sha256");
+    let removed = 0;
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const digest = `sha256:${name.replace(/\.tar\.gz$/, "")}`;
+      if (keep.has(digest)) continue;
+      const st = await stat(join(dir, name)).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > maxAgeMs) {
+        await rm(join(dir, name), { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+}

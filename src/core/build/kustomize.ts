@@ -1,0 +1,82 @@
+// Kustomization build: extract the artifact, resolve the path inside it, generate, run kustomize.
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve, sep } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { extract } from "../artifact/archive";
+import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
+import { run } from "../exec";
+import { generateKustomization } from "./generator";
+
+/** KubeObject is a Kubernetes object as plain data. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** kustomizeCommand finds kustomize: $FLUXIAC_KUSTOMIZE, else `kustomize` on PATH, else `kubectl kustomize`. */
+export async function kustomizeCommand(): Promise<[string, string[]]> {
+  if (process.env.FLUXIAC_KUSTOMIZE) return [process.env.FLUXIAC_KUSTOMIZE, ["build"]];
+  const probe = await run("kustomize", ["version"]).catch(() => undefined);
+  if (probe && probe.code === 0) return ["kustomize", ["build"]];
+  const kubectl = await run("kubectl", ["version", "--client"]).catch(() => undefined);
+  if (kubectl && kubectl.code === 0) return ["kubectl", ["kustomize"]];
+  throw new Error("kustomize was not found: install kustomize v5 (or kubectl) on PATH, or set FLUXIAC_KUSTOMIZE");
+}
+
+/** resolveArtifactPath resolves a Kustomization path inside the artifact root, refusing to leave it. */
+export function resolveArtifactPath(root: string, path: string | undefined, object: ObjectRef): string {
+  const target = resolve(root, (path ?? "./").replace(/^\/+/, ""));
+  if (target !== resolve(root) && !target.startsWith(resolve(root) + sep)) {
+    throw new FluxiacError(object, "ValidationFailed", `path "${path}" leaves the artifact root; use a path inside the repository`);
+  }
+  return target;
+}
+
+/** parseManifests turns kustomize's multi-document output into objects, naming the bad document on error. */
+export function parseManifests(text: string, object: ObjectRef): KubeObject[] {
+  const objects: KubeObject[] = [];
+  parseAllDocuments(text).forEach((doc, i) => {
+    if (doc.errors.length) throw new FluxiacError(object, "BuildFailed", `document ${i + 1} of the build is not valid YAML: ${doc.errors[0].message}`);
+    const v = doc.toJS() as KubeObject | null;
+    if (!v) return;
+    if (typeof v !== "object" || !v.apiVersion || !v.kind || !v.metadata?.name) {
+      throw new FluxiacError(object, "BuildFailed", `document ${i + 1} of the build is not a Kubernetes object (apiVersion, kind and metadata.name are required)`);
+    }
+    objects.push(v);
+  });
+  return objects;
+}
+
+/** BuildResult is a built Kustomization: its objects and the sha256 of the built YAML. */
+export interface BuildResult {
+  objects: KubeObject[];
+  yaml: string;
+}
+
+/** buildKustomization extracts the artifact, generates a kustomization.yaml if needed and runs kustomize build. */
+export async function buildKustomization(artifactPath: string, revision: string, path: string | undefined, object: ObjectRef): Promise<BuildResult> {
+  const root = await mkdtemp(join(tmpdir(), "fluxiac-build-"));
+  try {
+    await extract(artifactPath, root).catch((err) => {
+      throw new FluxiacError(object, "ArtifactFailed", `artifact ${revision} cannot be extracted: ${errorMessage(err)}`);
+    });
+    const dir = resolveArtifactPath(root, path, object);
+    const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+    if (!isDir) throw new FluxiacError(object, "BuildFailed", `path "${path ?? "./"}" not found in artifact ${revision}: check path`);
+    await generateKustomization(root, dir);
+    const [cmd, args] = await kustomizeCommand().catch((err) => {
+      throw new FluxiacError(object, "BuildFailed", errorMessage(err));
+    });
+    const res = await run(cmd, [...args, dir], { cwd: root });
+    if (res.code !== 0) {
+      const msg = res.stderr.split(root).join("").trim().split("\n").slice(-3).join(" ");
+      throw new FluxiacError(object, "BuildFailed", `kustomize build of "${path ?? "./"}" at ${revision} failed: ${msg}`);
+    }
+    return { objects: parseManifests(res.stdout, object), yaml: res.stdout };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}

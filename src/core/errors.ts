@@ -1,0 +1,38 @@
+// Typed errors of the core engine. Every error names the object it is about and says what to do.
+
+/** Reason classifies a failure the way Flux's conditions do. */
+export type Reason =
+  | "ValidationFailed"
+  | "GitOperationFailed"
+  | "AuthenticationFailed"
+  | "RefNotFound"
+  | "ArtifactFailed"
+  | "BuildFailed"
+  | "ApplyFailed"
+  | "PruneFailed"
+  | "DeleteFailed"
+  | "ClusterUnavailable";
+
+/** ObjectRef names the fluxiac object an error is about, e.g. `GitRepository "apps"`. */
+export interface ObjectRef {
+  kind: string;
+  name: string;
+}
+
+/** FluxiacError is the single error type of the core: `<Kind> "<name>": <message>`. */
+export class FluxiacError extends Error {
+  readonly reason: Reason;
+  readonly object: ObjectRef;
+
+  constructor(object: ObjectRef, reason: Reason, message: string, options?: { cause?: unknown }) {
+    super(`${object.kind} "${object.name}": ${message}`, options);
+    this.name = "FluxiacError";
+    this.reason = reason;
+    this.object = object;
+  }
+}
+
+/** errorMessage returns the message of anything thrown. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

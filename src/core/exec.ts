@@ -1,0 +1,39 @@
+// The one seam through which the engine runs external binaries (kustomize, helm, sops, ssh-keygen).
+import { spawn } from "node:child_process";
+
+/** ExecResult is what a finished command printed. */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** ExecOptions control one command run. */
+export interface ExecOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  /** Abort the command (SIGTERM) when this signal fires. */
+  signal?: AbortSignal;
+}
+
+/** run executes a binary without a shell and collects its output; it never throws on a non-zero exit. */
+export function run(file: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      signal: opts.signal,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (d: Buffer) => out.push(d));
+    child.stderr.on("data", (d: Buffer) => err.push(d));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), code: code ?? 1 }),
+    );
+    child.stdin.end(opts.input ?? "");
+  });
+}

@@ -1,0 +1,98 @@
+// The cluster connection: a kubeconfig (content or default), and an object API with cached discovery.
+import * as k8s from "@kubernetes/client-node";
+import type { KubeObject } from "../build/kustomize";
+
+/** ClusterConnection says which cluster to talk to. Without kubeconfig: $KUBECONFIG or ~/.kube/config. */
+export interface ClusterConnection {
+  /** kubeconfig file content (YAML). */
+  kubeconfig?: string;
+  /** Context to use instead of the kubeconfig's current one. */
+  context?: string;
+}
+
+/** ApiResourceInfo is what discovery says about a kind. */
+export interface ApiResourceInfo {
+  name: string;
+  namespaced: boolean;
+}
+
+/** ObjectApi is KubernetesObjectApi with discovery exposed and refreshed on a miss. */
+export class ObjectApi extends k8s.KubernetesObjectApi {
+  /** apiResource looks a kind up through discovery; undefined when the API server does not serve it. */
+  async apiResource(apiVersion: string, kind: string): Promise<ApiResourceInfo | undefined> {
+    let found = await this.resource(apiVersion, kind).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    if (!found && this.apiVersionResourceCache[apiVersion]) {
+      // A CRD created since the cache was filled: ask again once.
+      delete this.apiVersionResourceCache[apiVersion];
+      found = await this.resource(apiVersion, kind).catch(() => undefined);
+    }
+    return found ? { name: found.name, namespaced: found.namespaced } : undefined;
+  }
+
+  /** forgetDiscovery drops cached discovery, e.g. after CRDs were applied. */
+  forgetDiscovery(): void {
+    this.apiVersionResourceCache = {};
+  }
+}
+
+/** Cluster bundles a connected object API and the context's default namespace. */
+export interface Cluster {
+  api: ObjectApi;
+  config: k8s.KubeConfig;
+  server: string;
+}
+
+/** connect loads the kubeconfig and returns a client, or throws an error saying what is missing. */
+export function connect(conn: ClusterConnection = {}): Cluster {
+  const kc = new k8s.KubeConfig();
+  if (conn.kubeconfig) kc.loadFromString(conn.kubeconfig);
+  else kc.loadFromDefault();
+  if (conn.context) kc.setCurrentContext(conn.context);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) {
+    throw new Error(
+      conn.kubeconfig
+        ? `the kubeconfig has no cluster for context "${kc.getCurrentContext()}"`
+        : "no cluster is configured: pass kubeconfig, or set KUBECONFIG / ~/.kube/config",
+    );
+  }
+  const api = kc.makeApiClient(ObjectApi);
+  return { api, config: kc, server: cluster.server };
+}
+
+/** isNotFound reports a 404 from the API server. */
+export function isNotFound(err: unknown): boolean {
+  return statusCode(err) === 404;
+}
+
+/** statusCode extracts the HTTP status of an API error, if any. */
+export function statusCode(err: unknown): number | undefined {
+  const e = err as { code?: unknown; statusCode?: unknown } | undefined;
+  return typeof e?.code === "number" ? e.code : typeof e?.statusCode === "number" ? e.statusCode : undefined;
+}
+
+/** apiMessage extracts the API server's message from an error. */
+export function apiMessage(err: unknown): string {
+  const e = err as { body?: unknown; message?: string } | undefined;
+  let body: unknown = e?.body;
+  if (typeof body === "string") {
+    const text = body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  if (body && typeof body === "object" && "message" in body && typeof body.message === "string") return body.message;
+  const msg = e?.message ?? String(err);
+  const m = /"message":"((?:[^"\\]|\\.)*)"/.exec(msg);
+  return m ? JSON.parse(`"${m[1]}"`) : msg.split("\n")[0];
+}
+
+/** objectHeader is the part of an object that identifies it. */
+export function objectHeader(obj: KubeObject): { apiVersion: string; kind: string; metadata: { name: string; namespace: string } } {
+  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name!, namespace: obj.metadata.namespace! } };
+}

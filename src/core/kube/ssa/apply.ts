@@ -1,0 +1,102 @@
+// Apply: staged server-side apply of only the objects whose dry-run differs from the cluster.
+import pLimit from "p-limit";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { KubeObject } from "../../build/kustomize";
+import { apiMessage, isNotFound, objectHeader } from "../client";
+import type { ChangeSet, ChangeSetEntry } from "./changeset";
+import { ApplyObjectError, diffAll, type DiffResult } from "./diff";
+import { FIELD_MANAGER, type ResourceManager } from "./manager";
+import { kindRank, objectKey, stages } from "./sort";
+
+/** ApplyOptions tune applyAllStaged. */
+export interface ApplyOptions {
+  /** Recreate objects whose change touches an immutable field. Default false. */
+  force?: boolean;
+  /** How long to wait for CRDs to become Established. Default 60 s. */
+  crdTimeoutMs?: number;
+}
+
+function isImmutableError(err: unknown): boolean {
+  return err instanceof ApplyObjectError && err.status === 422 && /immutable|may not change|cannot change/i.test(err.message);
+}
+
+/** applyOne server-side applies one object with force ownership (field manager "fluxiac"). */
+export async function applyOne(m: ResourceManager, obj: KubeObject): Promise<KubeObject> {
+  try {
+    return (await m.api.patch(obj, undefined, undefined, FIELD_MANAGER, true, "application/apply-patch+yaml")) as KubeObject;
+  } catch (err) {
+    throw new ApplyObjectError(objectKey(obj), "apply", (err as { code?: number }).code, apiMessage(err));
+  }
+}
+
+async function recreate(m: ResourceManager, obj: KubeObject): Promise<void> {
+  await m.api.delete(objectHeader(obj), undefined, undefined, undefined, undefined, "Background").catch((err) => {
+    if (!isNotFound(err)) throw new ApplyObjectError(objectKey(obj), "delete (force)", (err as { code?: number }).code, apiMessage(err));
+  });
+  for (let i = 0; i < 120; i++) {
+    const gone = await m.api.read(objectHeader(obj)).then(() => false, (err) => isNotFound(err));
+    if (gone) break;
+    await sleep(500);
+  }
+  await applyOne(m, obj);
+}
+
+/** waitForCRDs waits until every CRD among objects is Established. */
+export async function waitForCRDs(m: ResourceManager, objects: KubeObject[], timeoutMs = 60_000): Promise<void> {
+  const crds = objects.filter((o) => o.kind === "CustomResourceDefinition");
+  const deadline = Date.now() + timeoutMs;
+  for (const crd of crds) {
+    for (;;) {
+      const live = (await m.api.read(objectHeader(crd)).catch(() => undefined)) as { status?: { conditions?: { type: string; status: string }[] } } | undefined;
+      if (live?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
+      if (Date.now() > deadline) throw new ApplyObjectError(objectKey(crd), "wait", undefined, `not Established after ${timeoutMs / 1000}s`);
+      await sleep(250);
+    }
+  }
+  if (crds.length) m.api.forgetDiscovery();
+}
+
+/** applyChanged applies the objects a diff found created or configured, kind rank by kind rank. */
+async function applyChanged(m: ResourceManager, diffs: DiffResult[], opts: ApplyOptions): Promise<void> {
+  const limit = pLimit(m.concurrency);
+  const byRank = new Map<number, DiffResult[]>();
+  for (const d of diffs) {
+    if (d.action !== "created" && d.action !== "configured") continue;
+    const r = kindRank(d.object.kind);
+    byRank.set(r, [...(byRank.get(r) ?? []), d]);
+  }
+  for (const rank of [...byRank.keys()].sort((a, b) => a - b)) {
+    await Promise.all(
+      byRank.get(rank)!.map((d) =>
+        limit(async () => {
+          try {
+            await applyOne(m, d.object);
+          } catch (err) {
+            if (!isImmutableError(err)) throw err;
+            if (!opts.force) {
+              throw new ApplyObjectError(d.subject, "apply", 422, `${(err as Error).message.replace(/^.*? apply failed: /, "")}; set force: true to recreate it`);
+            }
+            m.log.info(`${d.subject}: immutable field changed, recreating (force)`);
+            await recreate(m, d.object);
+          }
+        }),
+      ),
+    );
+  }
+}
+
+/**
+ * applyAllStaged applies objects in Flux's stages (CRDs/Namespaces/ClusterRoles, then *Class kinds,
+ * then the rest), waiting for CRDs to be Established between stages. Within a stage it dry-runs every
+ * object in parallel and applies only those that differ. Returns the change set.
+ */
+export async function applyAllStaged(m: ResourceManager, objects: KubeObject[], opts: ApplyOptions = {}): Promise<ChangeSet> {
+  const entries: ChangeSetEntry[] = [];
+  for (const stage of stages(objects)) {
+    const diffs = await diffAll(m, stage, { dryRunCreates: false });
+    await applyChanged(m, diffs, opts);
+    await waitForCRDs(m, stage, opts.crdTimeoutMs);
+    for (const d of diffs) entries.push({ subject: d.subject, id: d.id, action: d.action });
+  }
+  return { entries };
+}

@@ -1,0 +1,102 @@
+// Diff: GET plus server-side dry-run apply per object, in parallel; drift is a semantic difference.
+import { isDeepStrictEqual } from "node:util";
+import pLimit from "p-limit";
+import type { KubeObject } from "../../build/kustomize";
+import { apiMessage, isNotFound, objectHeader } from "../client";
+import { entryOf } from "../inventory";
+import type { Action } from "./changeset";
+import { FIELD_MANAGER, type ResourceManager } from "./manager";
+import { isReconcileDisabled, SSA_ANNOTATION } from "./owner";
+import { objectKey } from "./sort";
+
+/** DiffResult is one object's comparison with the cluster. */
+export interface DiffResult {
+  object: KubeObject;
+  subject: string;
+  id: string;
+  /** created (absent), configured (differs), unchanged, skipped. */
+  action: Action;
+  /** Top-level paths that differ, for readable previews (e.g. "spec", "metadata.labels"). */
+  fields: string[];
+  live?: KubeObject;
+}
+
+/** ApplyObjectError names the object whose dry-run or apply the API server refused. */
+export class ApplyObjectError extends Error {
+  constructor(readonly subject: string, readonly verb: string, readonly status: number | undefined, message: string) {
+    super(`${subject} ${verb} failed: ${message}`);
+  }
+}
+
+const VOLATILE_METADATA = ["managedFields", "resourceVersion", "generation", "creationTimestamp", "uid", "selfLink"];
+
+/** comparable strips what the server owns (status, volatile metadata) from an object. */
+export function comparable(o: KubeObject): Record<string, unknown> {
+  const { status: _status, metadata, ...body } = o as KubeObject & { status?: unknown };
+  const meta: Record<string, unknown> = { ...metadata };
+  for (const k of VOLATILE_METADATA) delete meta[k];
+  return { ...body, metadata: meta };
+}
+
+/** driftedFields lists the top-level fields (and metadata labels/annotations) in which two objects differ. */
+export function driftedFields(desired: KubeObject, live: KubeObject): string[] {
+  const a = comparable(desired);
+  const b = comparable(live);
+  const fields: string[] = [];
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (k === "metadata") continue;
+    if (!isDeepStrictEqual(a[k], b[k])) fields.push(k);
+  }
+  const ma = a.metadata as Record<string, unknown>;
+  const mb = b.metadata as Record<string, unknown>;
+  for (const k of ["labels", "annotations"]) {
+    if (!isDeepStrictEqual(ma[k] ?? {}, mb[k] ?? {})) fields.push(`metadata.${k}`);
+  }
+  return fields;
+}
+
+/** dryRunApply asks the API server what a forced server-side apply would produce. */
+export async function dryRunApply(m: ResourceManager, obj: KubeObject): Promise<KubeObject> {
+  try {
+    return (await m.api.patch(obj, undefined, "All", FIELD_MANAGER, true, "application/apply-patch+yaml")) as KubeObject;
+  } catch (err) {
+    throw new ApplyObjectError(objectKey(obj), "dry-run", (err as { code?: number }).code, apiMessage(err));
+  }
+}
+
+/** readLive GETs an object; undefined when it does not exist. */
+export async function readLive(m: ResourceManager, obj: KubeObject): Promise<KubeObject | undefined> {
+  try {
+    return (await m.api.read(objectHeader(obj))) as KubeObject;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw new ApplyObjectError(objectKey(obj), "read", (err as { code?: number }).code, apiMessage(err));
+  }
+}
+
+/**
+ * diffObject compares one desired object with the cluster. `dryRunCreates` also dry-runs objects that
+ * do not exist yet, to surface validation errors in a preview; `servedKinds` false skips that for kinds
+ * whose CRD is applied in the same run.
+ */
+export async function diffObject(m: ResourceManager, obj: KubeObject, opts: { dryRunCreates: boolean; kindServed: boolean }): Promise<DiffResult> {
+  const base = { object: obj, subject: objectKey(obj), id: entryOf(obj).id, fields: [] as string[] };
+  if (isReconcileDisabled(obj)) return { ...base, action: "skipped" };
+  const live = opts.kindServed ? await readLive(m, obj) : undefined;
+  const ssa = obj.metadata.annotations?.[SSA_ANNOTATION];
+  if (!live) {
+    if (opts.kindServed && opts.dryRunCreates) await dryRunApply(m, obj);
+    return { ...base, action: "created" };
+  }
+  if (ssa === "Ignore" || ssa === "IfNotPresent") return { ...base, action: "skipped", live };
+  const fields = driftedFields(await dryRunApply(m, obj), live);
+  return { ...base, action: fields.length ? "configured" : "unchanged", fields, live };
+}
+
+/** diffAll runs diffObject over many objects with bounded parallelism, keeping their order. */
+export async function diffAll(m: ResourceManager, objects: KubeObject[], opts: { dryRunCreates: boolean; unservedKinds?: Set<string> }): Promise<DiffResult[]> {
+  const limit = pLimit(m.concurrency);
+  return Promise.all(
+    objects.map((o) => limit(() => diffObject(m, o, { dryRunCreates: opts.dryRunCreates, kindServed: !opts.unservedKinds?.has(`${o.apiVersion}/${o.kind}`) }))),
+  );
+}

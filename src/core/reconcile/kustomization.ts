@@ -1,0 +1,190 @@
+// Kustomization engine verbs: plan (build + parallel server-side dry-run), apply (staged SSA + prune), delete.
+import { createHash } from "node:crypto";
+import { buildKustomization, type KubeObject } from "../build/kustomize";
+import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
+import { connect, type ClusterConnection } from "../kube/client";
+import { entryOf, inventoryOf, staleEntries, type Inventory } from "../kube/inventory";
+import { applyAllStaged } from "../kube/ssa/apply";
+import { summarize, type ChangeSet } from "../kube/ssa/changeset";
+import { deleteAll } from "../kube/ssa/delete";
+import { ApplyObjectError, diffAll } from "../kube/ssa/diff";
+import { normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
+import type { ReconcileContext } from "./context";
+import { ensureSourceArtifact, type SourceReference } from "./source-reference";
+
+/** KustomizationSpec is a Kustomization's desired state (Flux's kustomize.toolkit.fluxcd.io/v1 fields). */
+export interface KustomizationSpec {
+  sourceRef: SourceReference;
+  /** Path inside the artifact, default the root. */
+  path?: string;
+  /** Delete objects that left the build, and on destroy. Required, as in Flux. */
+  prune: boolean;
+  /** Recreate objects whose immutable fields changed. */
+  force?: boolean;
+  /** Namespace written into the ownership labels (Flux's Kustomization namespace). Default "flux-system". */
+  namespace?: string;
+  cluster?: ClusterConnection;
+}
+
+/** KustomizationChanges is the preview summary of what an apply would do, by inventory id. */
+export interface KustomizationChanges {
+  create: string[];
+  update: string[];
+  prune: string[];
+  drifted: string[];
+  unchanged: number;
+}
+
+/** KustomizationPlan is the result of plan: everything preview shows. */
+export interface KustomizationPlan {
+  revision: string;
+  inventory: Inventory;
+  /** Short digest of each built object, to tell an upstream change from drift made in the cluster. */
+  objects: Record<string, string>;
+  changes: KustomizationChanges;
+}
+
+/** KustomizationResult is the result of apply. */
+export interface KustomizationResult {
+  lastAppliedRevision: string;
+  inventory: Inventory;
+  changeSet: ChangeSet;
+}
+
+/** KustomizationStatus is what a previous reconcile left in state. */
+export interface KustomizationStatus {
+  inventory?: Inventory;
+  objects?: Record<string, string>;
+}
+
+function objectDigest(o: KubeObject): string {
+  return createHash("sha256").update(JSON.stringify(o)).digest("hex").slice(0, 12);
+}
+
+function manager(name: string, spec: KustomizationSpec, ctx: ReconcileContext): ResourceManager {
+  let cluster;
+  try {
+    cluster = connect(spec.cluster);
+  } catch (err) {
+    throw new FluxiacError({ kind: "Kustomization", name }, "ValidationFailed", errorMessage(err));
+  }
+  return { api: cluster.api, owner: { name, namespace: spec.namespace ?? "flux-system" }, log: ctx.log, concurrency: 8, signal: ctx.signal };
+}
+
+/** clusterError turns a failure while talking to the API server into an error naming the object and the fix. */
+function clusterError(object: ObjectRef, err: unknown): FluxiacError {
+  if (err instanceof FluxiacError) return err;
+  if (err instanceof UnknownKindError) return new FluxiacError(object, "ApplyFailed", err.message);
+  if (err instanceof ApplyObjectError) return new FluxiacError(object, "ApplyFailed", err.message);
+  const msg = errorMessage(err);
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed|ECONNRESET/i.test(msg + String((err as { cause?: unknown })?.cause ?? ""))) {
+    return new FluxiacError(object, "ClusterUnavailable", `the cluster is unreachable (${msg.split("\n")[0]}); check kubeconfig and that the API server is running. Nothing was pruned`);
+  }
+  return new FluxiacError(object, "ApplyFailed", msg.split("\n")[0]);
+}
+
+async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceManager, ctx: ReconcileContext): Promise<{ objects: KubeObject[]; revision: string }> {
+  const object = { kind: "Kustomization", name };
+  const artifactPath = await ensureSourceArtifact(spec.sourceRef, ctx);
+  const revision = spec.sourceRef.artifact.revision;
+  const built = await buildKustomization(artifactPath, revision, spec.path, object);
+  try {
+    return { objects: await normalize(m, built.objects), revision };
+  } catch (err) {
+    throw clusterError(object, err);
+  }
+}
+
+/**
+ * planKustomization builds the manifests and dry-runs them against the cluster, in parallel. Objects
+ * that differ from the cluster are "update" when their built manifest changed since the last apply,
+ * and "drifted" when only the cluster changed. Nothing is written.
+ */
+export async function planKustomization(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: ReconcileContext): Promise<KustomizationPlan> {
+  const object = { kind: "Kustomization", name };
+  const m = manager(name, spec, ctx);
+  const { objects, revision } = await buildObjects(name, spec, m, ctx);
+  const unserved = new Set<string>();
+  try {
+    for (const o of objects) {
+      if (o.kind === "CustomResourceDefinition") {
+        const s = o.spec as { group: string; names: { kind: string }; versions: { name: string }[] };
+        for (const v of s.versions ?? []) {
+          const apiVersion = `${s.group}/${v.name}`;
+          if (!(await m.api.apiResource(apiVersion, s.names.kind))) unserved.add(`${apiVersion}/${s.names.kind}`);
+        }
+      }
+    }
+    const diffs = await diffAll(m, objects, { dryRunCreates: true, unservedKinds: unserved });
+    const inventory = inventoryOf(objects);
+    const digests: Record<string, string> = {};
+    for (const o of objects) digests[entryOf(o).id] = objectDigest(o);
+    const prevIds = new Set(previous?.inventory?.entries.map((e) => e.id) ?? []);
+    const changes: KustomizationChanges = { create: [], update: [], prune: [], drifted: [], unchanged: 0 };
+    for (const d of diffs) {
+      const sameManifest = previous?.objects?.[d.id] === digests[d.id];
+      if (d.action === "created") (prevIds.has(d.id) && sameManifest ? changes.drifted : changes.create).push(d.id);
+      else if (d.action === "configured") (sameManifest ? changes.drifted : changes.update).push(d.id);
+      else changes.unchanged++;
+    }
+    if (spec.prune) changes.prune = staleEntries(previous?.inventory, inventory).map((e) => e.id);
+    return { revision, inventory, objects: digests, changes };
+  } catch (err) {
+    throw clusterError(object, err);
+  }
+}
+
+/** hasChanges reports whether a plan would change the cluster. */
+export function hasChanges(c: KustomizationChanges): boolean {
+  return c.create.length + c.update.length + c.prune.length + c.drifted.length > 0;
+}
+
+/**
+ * applyKustomization builds, applies in stages (only what differs), then prunes what left the
+ * inventory. It never prunes when the fetch, build or apply failed. Objects that fail to delete stay
+ * in the inventory.
+ */
+export async function applyKustomization(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: ReconcileContext): Promise<KustomizationResult> {
+  const object = { kind: "Kustomization", name };
+  const m = manager(name, spec, ctx);
+  const { objects, revision } = await buildObjects(name, spec, m, ctx);
+  let changeSet: ChangeSet;
+  try {
+    changeSet = await applyAllStaged(m, objects, { force: spec.force });
+  } catch (err) {
+    throw clusterError(object, err);
+  }
+  const inventory = inventoryOf(objects);
+  if (spec.prune) {
+    const stale = staleEntries(previous?.inventory, inventory);
+    if (stale.length) {
+      const pruned = await deleteAll(m, stale);
+      changeSet.entries.push(...pruned.entries.map((e) => ({ ...e, action: e.action })));
+      if (pruned.failed.length) {
+        inventory.entries.push(...pruned.failed.map((f) => f.entry));
+        inventory.entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        for (const f of pruned.failed) ctx.log.warn(`Kustomization "${name}": ${f.error}; kept in the inventory`);
+      }
+    }
+  }
+  ctx.log.info(`Kustomization "${name}": applied revision ${revision}: ${summarize(changeSet)}`);
+  return { lastAppliedRevision: revision, inventory, changeSet };
+}
+
+/** deleteKustomization garbage-collects the inventory when prune is on (deletionPolicy MirrorPrune). */
+export async function deleteKustomization(name: string, spec: Pick<KustomizationSpec, "prune" | "namespace" | "cluster">, inventory: Inventory | undefined, ctx: ReconcileContext): Promise<ChangeSet> {
+  const object = { kind: "Kustomization", name };
+  if (!spec.prune || !inventory?.entries.length) return { entries: [] };
+  const m = manager(name, spec as KustomizationSpec, ctx);
+  let result;
+  try {
+    result = await deleteAll(m, inventory.entries);
+  } catch (err) {
+    throw clusterError(object, err);
+  }
+  if (result.failed.length) {
+    throw new FluxiacError(object, "DeleteFailed", `${result.failed.map((f) => f.error).join("; ")}; fix the cause and destroy again`);
+  }
+  ctx.log.info(`Kustomization "${name}": deleted ${summarize({ entries: result.entries })}`);
+  return { entries: result.entries };
+}

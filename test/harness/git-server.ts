@@ -1,0 +1,635 @@
+// A throwaway Git server for the GitRepository source's tests: bare repositories under a fresh
+// temp dir, served over file://, smart HTTP (git http-backend behind a Node http server with
+// basic auth) and SSH (a private, foreground OpenSSH sshd on a free port).
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { connect, createServer as createNetServer } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { tool } from "./tools.js";
+
+/**
+ * GitServer is a running fixture from startGitServer: bare repositories under `root`, served over
+ * file://, smart HTTP (basic auth) and SSH (public-key auth). Call stop() when done.
+ */
+export interface GitServer {
+  /** root is the fixture's temp dir; bare repos live in `${root}/repos/<name>.git`. */
+  root: string;
+  /** createRepo creates a bare repo `<name>.git` with branch `main` as HEAD and returns its handle. */
+  createRepo(name: string): Promise<GitRepo>;
+  /** httpBase is `http://127.0.0.1:<port>`: smart HTTP via git http-backend, basic auth required. */
+  httpBase: string;
+  /** httpUser is the basic-auth user name the HTTP server accepts. */
+  httpUser: string;
+  /** httpPassword is the (random) basic-auth password the HTTP server accepts. */
+  httpPassword: string;
+  /**
+   * sshBase is `ssh://<sshUser>@127.0.0.1:<port>`. The user is the local account running the
+   * fixture (sshd can only log in the account it runs as, or any account when run as root, and
+   * there is no `git` account here), so it is `root` when the tests run as root.
+   */
+  sshBase: string;
+  /** sshUser is the user name in sshBase: the local account that runs sshd (os.userInfo().username). */
+  sshUser: string;
+  /** sshIdentity is the OpenSSH-format private key (ed25519, no passphrase) of the client key sshd authorises. */
+  sshIdentity: string;
+  /** sshIdentityFile is a file (mode 0600) holding sshIdentity, ready for `ssh -i`. */
+  sshIdentityFile: string;
+  /** knownHosts is the known_hosts line for the server's host key: `[127.0.0.1]:<port> ssh-ed25519 AAAA...`. */
+  knownHosts: string;
+  /** knownHostsFile is a file holding knownHosts, ready for `ssh -o UserKnownHostsFile=`. */
+  knownHostsFile: string;
+  /** stop kills sshd, closes the HTTP server and removes root; calling it again is a no-op. */
+  stop(): Promise<void>;
+}
+
+/** GitRepo is the handle of one bare repository of a GitServer. */
+export interface GitRepo {
+  /** name is the repo's name as given to createRepo (without `.git`). */
+  name: string;
+  /** path is the absolute path of the bare repo. */
+  path: string;
+  /** fileUrl is `file:///abs/path/<name>.git`. */
+  fileUrl: string;
+  /** httpUrl is `${httpBase}/<name>.git` (no credentials in it). */
+  httpUrl: string;
+  /** sshUrl is `${sshBase}<absolute path of the bare repo>`. */
+  sshUrl: string;
+  /**
+   * commit writes files (path -> content; null deletes) into a new commit on `branch` (default
+   * `main`, created from main's tip — or as an orphan when main is empty — if missing), pushes it
+   * to the bare repo and returns its sha (40 hex).
+   */
+  commit(files: Record<string, string | null>, opts?: { branch?: string; message?: string }): Promise<string>;
+  /** tag creates a lightweight (default) or annotated tag at a commit (default: the tip of main). */
+  tag(name: string, opts?: { commit?: string; annotated?: boolean }): Promise<void>;
+  /** head returns the sha of a branch's tip (default `main`). */
+  head(branch?: string): Promise<string>;
+}
+
+/** AUTHOR is the fixed identity of every commit and annotated tag the fixture makes. */
+const AUTHOR = { name: "fluxiac-test", email: "test@fluxiac.dev" };
+
+/** gitEnv is an environment for git that ignores the user's and the system's git config and never prompts. */
+function gitEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("GIT_") && v !== undefined) env[k] = v;
+  return {
+    ...env,
+    HOME: home,
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_AUTHOR_NAME: AUTHOR.name,
+    GIT_AUTHOR_EMAIL: AUTHOR.email,
+    GIT_COMMITTER_NAME: AUTHOR.name,
+    GIT_COMMITTER_EMAIL: AUTHOR.email,
+    ...extra,
+  };
+}
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** run runs a command to completion, collecting its output; it rejects only if it cannot start. */
+function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+  });
+}
+
+/** must is run that rejects on a non-zero exit, naming the command and its stderr. */
+async function must(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const r = await run(cmd, args, opts);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+  return r.stdout;
+}
+
+/** freePort asks the kernel for a free TCP port on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const srv = createNetServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolvePromise(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** sshBanner resolves true once a TCP connection to port gets an `SSH-` banner. */
+function sshBanner(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const sock = connect({ host: "127.0.0.1", port });
+    let buf = "";
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolvePromise(ok);
+    };
+    sock.setTimeout(2000, () => done(false));
+    sock.on("error", () => done(false));
+    sock.on("data", (d) => {
+      buf += d.toString("latin1");
+      if (buf.includes("\n")) done(buf.startsWith("SSH-"));
+    });
+    sock.on("close", () => done(buf.startsWith("SSH-")));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** NAME_RE is what createRepo accepts: slash-separated segments of [A-Za-z0-9._-], no `..`. */
+const NAME_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
+/** REF_RE is a conservative check on branch and tag names passed to commit and tag. */
+const REF_RE = /^(?!.*\.\.)(?!\/)(?!.*\/$)[A-Za-z0-9._\/-]+$/;
+
+/**
+ * startGitServer starts the fixture: a fresh `fluxiac-git-*` temp dir, an HTTP server on a free
+ * port of 127.0.0.1 and a foreground sshd on another one. It resolves once sshd answers with its
+ * banner. `log` receives sshd's log lines and one line per HTTP request.
+ *
+ * When run as root, sshd insists on its privilege-separation directory (Debian: /run/sshd); if it
+ * is missing, it is created (mode 0755), as the openssh-server service would.
+ *
+ * The HTTP server and sshd are unref'd, so a forgotten stop() does not keep the process alive; a
+ * process "exit" hook then SIGKILLs sshd and removes the temp dir.
+ */
+export async function startGitServer(opts: { log?: (line: string) => void } = {}): Promise<GitServer> {
+  const log = opts.log ?? (() => {});
+  const root = await mkdtemp(join(tmpdir(), "fluxiac-git-"));
+  const reposDir = join(root, "repos");
+  const workDir = join(root, "work");
+  const sshDir = join(root, "ssh");
+  const home = join(root, "home");
+  await Promise.all([reposDir, workDir, sshDir, home].map((d) => mkdir(d, { recursive: true, mode: 0o700 })));
+
+  const git = tool("git");
+  const env = gitEnv(home);
+
+  let sshd: ChildProcess | undefined;
+  let http: Server | undefined;
+  const cgis = new Set<ChildProcess>();
+  let stopping: Promise<void> | undefined;
+
+  // If stop() is never called: kill sshd and drop the temp dir while the process exits.
+  const onExit = () => {
+    if (sshd?.pid !== undefined && sshd.exitCode === null && sshd.signalCode === null) {
+      try {
+        process.kill(sshd.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    for (const c of cgis) c.kill("SIGKILL");
+    try {
+      rmSync(root, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  };
+  process.on("exit", onExit);
+
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      process.removeListener("exit", onExit);
+      const waits: Promise<unknown>[] = [];
+      if (sshd && sshd.exitCode === null && sshd.signalCode === null) {
+        const proc = sshd;
+        waits.push(
+          new Promise<void>((r) => {
+            const t = setTimeout(() => proc.kill("SIGKILL"), 3000);
+            proc.once("exit", () => {
+              clearTimeout(t);
+              r();
+            });
+            proc.kill("SIGTERM");
+          }),
+        );
+      }
+      for (const c of cgis) c.kill("SIGKILL");
+      if (http) {
+        const srv = http;
+        waits.push(new Promise<void>((r) => srv.close(() => r())));
+        srv.closeAllConnections();
+      }
+      await Promise.all(waits);
+      await rm(root, { recursive: true, force: true, maxRetries: 3 });
+    })());
+
+  try {
+    // ---- smart HTTP ----
+    const httpUser = "fluxiac";
+    const httpPassword = randomBytes(12).toString("hex");
+    const expectedAuth = Buffer.from("Basic " + Buffer.from(`${httpUser}:${httpPassword}`).toString("base64"));
+    const authorised = (header: string | undefined): boolean => {
+      if (!header) return false;
+      const got = Buffer.from(header.trim());
+      return got.length === expectedAuth.length && timingSafeEqual(got, expectedAuth);
+    };
+    const cgiBaseEnv = gitEnv(home, { GIT_PROJECT_ROOT: reposDir, GIT_HTTP_EXPORT_ALL: "1" });
+
+    http = createHttpServer((req, res) => {
+      log(`http: ${req.method} ${req.url}`);
+      if (!authorised(req.headers.authorization)) {
+        res.writeHead(401, { "WWW-Authenticate": 'Basic realm="fluxiac"', "Content-Type": "text/plain" });
+        res.end("authentication required\n");
+        req.resume();
+        return;
+      }
+      serveCgi(req, res, httpUser, cgiBaseEnv, cgis, log);
+    });
+    const httpServer = http;
+    await new Promise<void>((r, reject) => {
+      httpServer.once("error", reject);
+      httpServer.listen(0, "127.0.0.1", () => r());
+    });
+    httpServer.unref();
+    const httpAddr = httpServer.address();
+    if (!httpAddr || typeof httpAddr !== "object") throw new Error("http server has no address");
+    const httpBase = `http://127.0.0.1:${httpAddr.port}`;
+
+    // ---- SSH ----
+    const keygen = tool("ssh-keygen");
+    const hostKey = join(sshDir, "host_ed25519");
+    const clientKey = join(sshDir, "client_ed25519");
+    await Promise.all([
+      must(keygen, ["-q", "-t", "ed25519", "-N", "", "-C", "fluxiac-git-server", "-f", hostKey]),
+      must(keygen, ["-q", "-t", "ed25519", "-N", "", "-C", "fluxiac-test-client", "-f", clientKey]),
+    ]);
+    const sshIdentity = await readFile(clientKey, "utf8");
+    const clientPub = (await readFile(clientKey + ".pub", "utf8")).trim();
+    const hostPub = (await readFile(hostKey + ".pub", "utf8")).trim().split(/\s+/).slice(0, 2).join(" ");
+    const authorizedKeys = join(sshDir, "authorized_keys");
+    await writeFile(authorizedKeys, `restrict ${clientPub}\n`, { mode: 0o600 });
+
+    const sshUser = userInfo().username;
+    const sshdBin = tool("sshd");
+    const sshdConfig = join(sshDir, "sshd_config");
+    const sessionPath = [...new Set([dirname(git), "/usr/local/bin", "/usr/bin", "/bin"])].join(":");
+
+    let port = 0;
+    let lastErr = "";
+    for (let attempt = 0; attempt < 3 && !sshd; attempt++) {
+      port = await freePort();
+      await writeFile(
+        sshdConfig,
+        [
+          `Port ${port}`,
+          `ListenAddress 127.0.0.1`,
+          `AddressFamily inet`,
+          `HostKey ${hostKey}`,
+          `PidFile ${join(sshDir, "sshd.pid")}`,
+          `AuthorizedKeysFile ${authorizedKeys}`,
+          `AuthorizedPrincipalsFile none`,
+          `StrictModes no`,
+          `UsePAM no`,
+          `PasswordAuthentication no`,
+          `KbdInteractiveAuthentication no`,
+          `PubkeyAuthentication yes`,
+          `AuthenticationMethods publickey`,
+          `PermitRootLogin prohibit-password`,
+          `AllowUsers ${sshUser}`,
+          `UseDNS no`,
+          `PrintMotd no`,
+          `PrintLastLog no`,
+          `X11Forwarding no`,
+          `AllowTcpForwarding no`,
+          `MaxStartups 64`,
+          `LogLevel VERBOSE`,
+          // git over SSH sends the protocol version this way (protocol v2).
+          `AcceptEnv GIT_PROTOCOL`,
+          // A private HOME keeps the account's shell rc files and ~/.gitconfig out of the session.
+          `SetEnv "HOME=${home}" "PATH=${sessionPath}" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null`,
+          "",
+        ].join("\n"),
+        { mode: 0o600 },
+      );
+      await checkSshdConfig(sshdBin, sshdConfig, log);
+
+      const proc = spawn(sshdBin, ["-D", "-e", "-f", sshdConfig], { stdio: ["ignore", "ignore", "pipe"], env: process.env });
+      let stderr = "";
+      let exited = false;
+      const listening = new Promise<boolean>((r) => {
+        proc.stderr!.setEncoding("utf8");
+        let partial = "";
+        proc.stderr!.on("data", (d: string) => {
+          stderr += d;
+          partial += d;
+          const lines = partial.split("\n");
+          partial = lines.pop() ?? "";
+          for (const line of lines) {
+            log(`sshd: ${line}`);
+            if (line.includes("Server listening on")) r(true);
+          }
+        });
+        proc.once("exit", () => {
+          exited = true;
+          r(false);
+        });
+        proc.once("error", (err) => {
+          stderr += String(err);
+          exited = true;
+          r(false);
+        });
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 20_000)));
+      let ok = await Promise.race([listening, timeout]);
+      clearTimeout(timer);
+      if (ok) {
+        // The log line comes right after bind(); confirm the daemon really answers.
+        ok = false;
+        for (let i = 0; i < 100 && !exited; i++) {
+          if (await sshBanner(port)) {
+            ok = true;
+            break;
+          }
+          await sleep(100);
+        }
+      }
+      if (ok && !exited) {
+        sshd = proc;
+        proc.unref();
+        (proc.stderr as unknown as { unref?: () => void }).unref?.();
+      } else {
+        proc.kill("SIGKILL");
+        lastErr = stderr.trim();
+        log(`sshd: failed to start on port ${port} (attempt ${attempt + 1}): ${lastErr}`);
+      }
+    }
+    if (!sshd) throw new Error(`sshd did not start: ${lastErr}`);
+
+    const sshBase = `ssh://${sshUser}@127.0.0.1:${port}`;
+    const knownHosts = `[127.0.0.1]:${port} ${hostPub}`;
+    const knownHostsFile = join(sshDir, "known_hosts");
+    await writeFile(knownHostsFile, knownHosts + "\n", { mode: 0o600 });
+
+    const repos = new Map<string, GitRepo>();
+
+    const createRepo = async (name: string): Promise<GitRepo> => {
+      if (!NAME_RE.test(name) || name.endsWith(".git")) throw new Error(`createRepo: bad repo name ${JSON.stringify(name)}`);
+      if (repos.has(name)) throw new Error(`createRepo: repo ${name} exists already`);
+      const path = join(reposDir, `${name}.git`);
+      await mkdir(dirname(path), { recursive: true });
+      await must(git, ["init", "-q", "--bare", "--initial-branch=main", path], { env });
+      await must(git, ["-C", path, "config", "http.receivepack", "true"], { env });
+      const repo = makeRepo({ name, path, git, env, workTree: join(workDir, name), httpBase, sshBase });
+      repos.set(name, repo);
+      return repo;
+    };
+
+    return {
+      root,
+      createRepo,
+      httpBase,
+      httpUser,
+      httpPassword,
+      sshBase,
+      sshUser,
+      sshIdentity,
+      sshIdentityFile: clientKey,
+      knownHosts,
+      knownHostsFile,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/**
+ * checkSshdConfig runs `sshd -t`; as root, it creates a missing privilege-separation directory
+ * (which sshd requires and which only the openssh-server service would otherwise create).
+ */
+async function checkSshdConfig(sshdBin: string, config: string, log: (line: string) => void): Promise<void> {
+  for (let i = 0; i < 2; i++) {
+    const r = await run(sshdBin, ["-t", "-f", config]);
+    if (r.code === 0) return;
+    const out = (r.stderr + r.stdout).trim();
+    const m = /Missing privilege separation directory: (\S+)/.exec(out);
+    if (m && i === 0 && process.getuid?.() === 0 && isAbsolute(m[1]!) && !existsSync(m[1]!)) {
+      log(`sshd: creating privilege separation directory ${m[1]}`);
+      mkdirSync(m[1]!, { recursive: true, mode: 0o755 });
+      continue;
+    }
+    throw new Error(`sshd -t -f ${config} failed: ${out}`);
+  }
+}
+
+/** serveCgi runs `git http-backend` as a CGI script for one authorised request. */
+function serveCgi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  user: string,
+  baseEnv: NodeJS.ProcessEnv,
+  cgis: Set<ChildProcess>,
+  log: (line: string) => void,
+): void {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  let pathInfo: string;
+  try {
+    pathInfo = decodeURIComponent(url.pathname);
+  } catch {
+    res.writeHead(400, { "Content-Type": "text/plain" }).end("bad path\n");
+    req.resume();
+    return;
+  }
+  const env: NodeJS.ProcessEnv = {
+    ...baseEnv,
+    GATEWAY_INTERFACE: "CGI/1.1",
+    SERVER_PROTOCOL: `HTTP/${req.httpVersion}`,
+    SERVER_SOFTWARE: "fluxiac-git-server",
+    REQUEST_METHOD: req.method ?? "GET",
+    SCRIPT_NAME: "",
+    PATH_INFO: pathInfo,
+    QUERY_STRING: url.search.replace(/^\?/, ""),
+    REMOTE_USER: user,
+    AUTH_TYPE: "Basic",
+    REMOTE_ADDR: req.socket.remoteAddress ?? "127.0.0.1",
+  };
+  const h = req.headers;
+  if (h["content-type"]) env.CONTENT_TYPE = h["content-type"];
+  // Node de-chunks a chunked body; http-backend then reads stdin to EOF when CONTENT_LENGTH is unset.
+  if (h["content-length"] !== undefined && h["transfer-encoding"] === undefined) env.CONTENT_LENGTH = h["content-length"];
+  if (h["content-encoding"]) env.HTTP_CONTENT_ENCODING = h["content-encoding"];
+  const gitProtocol = h["git-protocol"];
+  if (typeof gitProtocol === "string") env.GIT_PROTOCOL = gitProtocol;
+
+  const child = spawn(tool("git-http-backend"), [], { env, stdio: ["pipe", "pipe", "pipe"] });
+  cgis.add(child);
+  child.on("close", () => cgis.delete(child));
+  child.stdin!.on("error", () => {}); // EPIPE when the backend answers before reading the body
+  req.pipe(child.stdin!);
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    for (const line of d.split("\n")) if (line.trim()) log(`http-backend: ${line}`);
+  });
+
+  let head = Buffer.alloc(0);
+  let headersDone = false;
+  const fail = (msg: string) => {
+    if (!res.headersSent) res.writeHead(502, { "Content-Type": "text/plain" }).end(msg + "\n");
+    else res.destroy();
+  };
+  child.on("error", (err) => fail(`git http-backend: ${err.message}`));
+
+  const stdout = child.stdout!;
+  const onData = (chunk: Buffer) => {
+    if (headersDone) return;
+    head = Buffer.concat([head, chunk]);
+    let end = head.indexOf("\r\n\r\n");
+    let sepLen = 4;
+    const lf = head.indexOf("\n\n");
+    if (lf >= 0 && (end < 0 || lf < end)) {
+      end = lf;
+      sepLen = 2;
+    }
+    if (end < 0) {
+      if (head.length > 64 * 1024) {
+        child.kill("SIGKILL");
+        fail("git http-backend: CGI headers too long");
+      }
+      return;
+    }
+    headersDone = true;
+    stdout.removeListener("data", onData);
+    stdout.pause();
+    let status = 200;
+    let statusMessage: string | undefined;
+    const headers: Record<string, string | string[]> = {};
+    for (const line of head.subarray(0, end).toString("latin1").split(/\r?\n/)) {
+      const i = line.indexOf(":");
+      if (i <= 0) continue;
+      const name = line.slice(0, i).trim();
+      const value = line.slice(i + 1).trim();
+      if (name.toLowerCase() === "status") {
+        const m = /^(\d{3})\s*(.*)$/.exec(value);
+        if (m) {
+          status = Number(m[1]);
+          statusMessage = m[2] || undefined;
+        }
+        continue;
+      }
+      const prev = headers[name];
+      headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+    }
+    if (status >= 400) log(`http: ${req.method} ${req.url} -> ${status} ${statusMessage ?? ""}`);
+    if (statusMessage) res.writeHead(status, statusMessage, headers);
+    else res.writeHead(status, headers);
+    const rest = head.subarray(end + sepLen);
+    if (rest.length) res.write(rest);
+    stdout.pipe(res);
+  };
+  stdout.on("data", onData);
+  stdout.on("end", () => {
+    if (!headersDone) fail("git http-backend: no CGI headers");
+  });
+  res.on("close", () => {
+    if (child.exitCode === null && child.signalCode === null && !res.writableFinished) child.kill("SIGKILL");
+  });
+}
+
+/** makeRepo builds the GitRepo handle of a freshly created bare repo. */
+function makeRepo(p: {
+  name: string;
+  path: string;
+  git: string;
+  env: NodeJS.ProcessEnv;
+  workTree: string;
+  httpBase: string;
+  sshBase: string;
+}): GitRepo {
+  const { name, path, git, env, workTree } = p;
+  // Serialise the operations on one repo: they share the scratch work tree.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => {});
+    return next;
+  };
+  const wt = (...args: string[]) => must(git, ["-C", workTree, ...args], { env });
+  const bare = (...args: string[]) => must(git, ["--git-dir", path, ...args], { env });
+
+  const head = (branch = "main"): Promise<string> => {
+    if (!REF_RE.test(branch)) return Promise.reject(new Error(`head: bad branch name ${JSON.stringify(branch)}`));
+    return bare("rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`).then(
+      (s) => s.trim(),
+      () => {
+        throw new Error(`head: repo ${name} has no branch ${branch}`);
+      },
+    );
+  };
+
+  const commit = (files: Record<string, string | null>, opts: { branch?: string; message?: string } = {}) =>
+    serial(async () => {
+      const branch = opts.branch ?? "main";
+      if (!REF_RE.test(branch)) throw new Error(`commit: bad branch name ${JSON.stringify(branch)}`);
+      if (!existsSync(join(workTree, ".git"))) {
+        await mkdir(workTree, { recursive: true });
+        await wt("init", "-q", "--initial-branch=main");
+        await wt("remote", "add", "origin", path);
+      }
+      await wt("fetch", "-q", "--prune", "origin");
+      const has = async (ref: string) =>
+        (await run(git, ["-C", workTree, "rev-parse", "--verify", "--quiet", ref], { env })).code === 0;
+      if (await has(`refs/remotes/origin/${branch}`)) {
+        await wt("checkout", "-q", "-f", "-B", branch, `refs/remotes/origin/${branch}`);
+      } else if (await has("refs/remotes/origin/main")) {
+        await wt("checkout", "-q", "-f", "-B", branch, "refs/remotes/origin/main");
+      } else {
+        await wt("checkout", "-q", "-f", "--orphan", branch);
+        await wt("rm", "-r", "-q", "-f", "--cached", "--ignore-unmatch", ".");
+      }
+      await wt("clean", "-q", "-f", "-d", "-x");
+      for (const [file, content] of Object.entries(files)) {
+        const abs = resolve(workTree, file);
+        const rel = relative(workTree, abs);
+        if (!rel || rel.startsWith("..") || isAbsolute(rel) || rel.split(/[\\/]/)[0] === ".git") {
+          throw new Error(`commit: bad file path ${JSON.stringify(file)}`);
+        }
+        if (content === null) {
+          await rm(abs, { recursive: true, force: true });
+        } else {
+          await mkdir(dirname(abs), { recursive: true });
+          await writeFile(abs, content);
+        }
+      }
+      await wt("add", "-A");
+      await wt("commit", "-q", "--allow-empty", "--no-verify", "-m", opts.message ?? `update ${Object.keys(files).join(", ") || "(empty)"}`);
+      await wt("push", "-q", "origin", `HEAD:refs/heads/${branch}`);
+      return (await wt("rev-parse", "HEAD")).trim();
+    });
+
+  const tag = (tagName: string, opts: { commit?: string; annotated?: boolean } = {}) =>
+    serial(async () => {
+      if (!REF_RE.test(tagName)) throw new Error(`tag: bad tag name ${JSON.stringify(tagName)}`);
+      const target = opts.commit ?? (await head("main"));
+      if (opts.annotated) await bare("tag", "-a", "-m", `tag ${tagName}`, tagName, target);
+      else await bare("tag", tagName, target);
+    });
+
+  return {
+    name,
+    path,
+    fileUrl: pathToFileURL(path).href,
+    httpUrl: `${p.httpBase}/${name}.git`,
+    sshUrl: `${p.sshBase}${path}`,
+    commit,
+    tag,
+    head,
+  };
+}
