@@ -141,7 +141,6 @@ export async function startControlPlane(opts: { log?: (line: string) => void } =
       // The default "lease" reconciler keeps trying to put 127.0.0.1 into Endpoints/kubernetes, which
       // validation refuses (loopback), logging an error every 10 s; the kubernetes Service is created anyway.
       "--endpoint-reconciler-type=none",
-      ...(process.env.CP_EXTRA ? process.env.CP_EXTRA.split(" ") : []),
     ]);
     const auth = { ca: pki.caPem, token: adminToken };
     await waitUntil(apiserver, async () => (await get(`${server}/readyz`, auth)).status === 200);
@@ -184,7 +183,7 @@ function launch(procs: Proc[], dir: string, name: string, bin: string, args: str
   const fd = openSync(logPath, "a");
   let child: ChildProcess;
   try {
-    child = spawn(bin, args, { cwd: dir, stdio: ["ignore", fd, fd], env: { ...process.env } });
+    child = spawn(bin, args, { cwd: dir, stdio: ["ignore", fd, fd] });
   } finally {
     closeSync(fd);
   }
