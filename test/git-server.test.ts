@@ -189,7 +189,11 @@ test("push over HTTP (credential helper, chunked body) is seen by head()", async
   const id = ["-c", "user.name=pusher", "-c", "user.email=pusher@example.com"];
   ok(await git([...id, "-C", dest, "commit", "-q", "-m", "pushed over http"]), "commit");
   const pushed = ok(await git(["-C", dest, "rev-parse", "HEAD"]), "rev-parse").trim();
-  ok(await git([...cfg, "-c", "http.postBuffer=65536", "-C", dest, "push", "-q", "origin", "main"]), "push http");
+  const push = await git([...cfg, "-c", "http.postBuffer=65536", "-C", dest, "push", "-q", "origin", "main"], {
+    env: { GIT_TRACE_CURL: "1", GIT_TRACE_CURL_NO_DATA: "1" },
+  });
+  ok(push, "push http");
+  assert.match(push.stderr, /Transfer-Encoding: chunked/i, "the push body was chunked");
   assert.equal(await repo.head(), pushed);
 
   // The fixture's own commit() builds on what was pushed.
@@ -253,6 +257,25 @@ test("gzip-encoded upload-pack request over HTTP", async () => {
   assert.equal(res.type, "application/x-git-upload-pack-result");
   assert.ok(res.body.subarray(0, 8).toString("latin1") === "0008NAK\n", `starts with NAK: ${res.body.subarray(0, 16).toString("latin1")}`);
   assert.ok(res.body.includes(Buffer.from("PACK")), "carries a pack");
+});
+
+test("git's own gzip-encoded fetch request over HTTP (many wants)", async () => {
+  const dest = join(scratch, "gzip-clone");
+  const url = withCreds(repo.httpUrl, server.httpUser, server.httpPassword);
+  ok(await git(["clone", "-q", "--no-tags", url, dest]), "clone");
+  // 30 annotated tags are 30 new objects to want: a request body over 1 KiB, which git gzips.
+  for (let i = 0; i < 30; i++) await repo.tag(`gz-${i}`, { annotated: true });
+  for (const v of ["0", "2"]) {
+    const res = await git(["-C", dest, "-c", `protocol.version=${v}`, "fetch", "--tags", "origin"], {
+      env: { GIT_TRACE_CURL: "1", GIT_TRACE_CURL_NO_DATA: "1" },
+    });
+    ok(res, `fetch v${v}`);
+    assert.match(res.stderr, /Content-Encoding: gzip/i, `protocol v${v}: git sent a gzip body`);
+    const tags = ok(await git(["-C", dest, "tag", "-l", "gz-*"]), "tag -l");
+    assert.equal(tags.trim().split("\n").length, 30);
+    ok(await git(["-C", dest, "tag", "-d", ...Array.from({ length: 30 }, (_, i) => `gz-${i}`)]), "tag -d");
+    ok(await git(["-C", dest, "gc", "-q", "--prune=now"]), "gc");
+  }
 });
 
 test("http-backend 404 for an unknown repo", async () => {

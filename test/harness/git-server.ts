@@ -327,7 +327,7 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
         proc.stderr!.setEncoding("utf8");
         let partial = "";
         proc.stderr!.on("data", (d: string) => {
-          stderr += d;
+          if (stderr.length < 64 * 1024) stderr += d;
           partial += d;
           const lines = partial.split("\n");
           partial = lines.pop() ?? "";

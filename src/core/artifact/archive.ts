@@ -113,12 +113,12 @@ export async function extract(archivePath: string, root: string): Promise<void> 
   await mkdir(root, { recursive: true });
   const ex = tar.extract();
   ex.on("entry", (h, stream, next) => {
+    stream.on("error", () => {}); // the extractor reports the failure
     const done = (err?: unknown) => (err ? ex.destroy(err as Error) : next());
     let target: string;
     try {
       target = safeEntryPath(root, h.name, h.type);
     } catch (err) {
-      stream.resume();
       return done(err);
     }
     if (h.type === "directory") {

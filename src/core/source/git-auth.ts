@@ -30,7 +30,7 @@ export async function gitEnv(url: string, auth: GitAuth | undefined): Promise<Gi
   const cleanup = async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   };
-  const config: [string, string][] = [["protocol.file.allow", "always"]];
+  const config: [string, string][] = [];
 
   if (isSshUrl(url)) {
     const ssh = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "IdentitiesOnly=yes"];

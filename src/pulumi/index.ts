@@ -1,0 +1,5 @@
+// fluxiac/pulumi: Flux's kinds as Pulumi component resources.
+export { GitRepository, type GitRepositoryArgs, type GitAuthArgs } from "./git-repository";
+export { Kustomization, type KustomizationArgs, type KustomizationPlanOutput } from "./kustomization";
+export type { Artifact, GitRepositoryRef } from "../core/source/git-types";
+export type { Inventory, InventoryEntry } from "../core/kube/inventory";

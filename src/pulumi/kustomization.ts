@@ -1,0 +1,78 @@
+// Kustomization: a Pulumi component for Flux's Kustomization.
+import * as pulumi from "@pulumi/pulumi";
+import type { Inventory } from "../core/kube/inventory";
+import type { KustomizationChanges } from "../core/reconcile/kustomization";
+import type { GitRepository } from "./git-repository";
+import { kustomizationProvider } from "./providers";
+
+/** KustomizationArgs are Flux's Kustomization fields. */
+export interface KustomizationArgs {
+  /** The source whose artifact is built and applied. */
+  sourceRef: GitRepository;
+  /** Path of the overlay inside the artifact. @default "./" */
+  path?: pulumi.Input<string>;
+  /** Delete objects that disappeared from the build, and everything on destroy. Required, as in Flux. */
+  prune: pulumi.Input<boolean>;
+  /** Recreate objects whose change touches an immutable field. @default false */
+  force?: pulumi.Input<boolean>;
+  /** Namespace written into the ownership labels, as a Flux Kustomization's namespace. @default "flux-system" */
+  namespace?: pulumi.Input<string>;
+  /** kubeconfig file content. Stored as a secret. @default $KUBECONFIG or ~/.kube/config */
+  kubeconfig?: pulumi.Input<string>;
+  /** kubeconfig context. @default the current context */
+  context?: pulumi.Input<string>;
+}
+
+/** KustomizationPlanOutput is the preview summary: the revision and the object ids by change. */
+export type KustomizationPlanOutput = KustomizationChanges & { revision: string };
+
+/** KustomizationResource is the dynamic resource behind Kustomization. */
+class KustomizationResource extends pulumi.dynamic.Resource {
+  declare readonly inventory: pulumi.Output<Inventory>;
+  declare readonly lastAppliedRevision: pulumi.Output<string>;
+  declare readonly plan: pulumi.Output<KustomizationPlanOutput>;
+
+  constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
+    super(kustomizationProvider, name, props, opts, "kustomize", "Kustomization");
+  }
+}
+
+/**
+ * Kustomization builds a kustomize overlay from a source's artifact, server-side applies it with field
+ * manager "fluxiac", prunes what disappeared and corrects drift. `pulumi preview` shows the plan,
+ * including drift made by hand in the cluster.
+ */
+export class Kustomization extends pulumi.ComponentResource {
+  /** inventory lists the applied objects in Flux's format (`<ns>_<name>_<group>_<kind>` and version). */
+  readonly inventory: pulumi.Output<Inventory>;
+  /** lastAppliedRevision is the source revision of the last successful apply. */
+  readonly lastAppliedRevision: pulumi.Output<string>;
+  /** plan is what the last preview or up found to change. */
+  readonly plan: pulumi.Output<KustomizationPlanOutput>;
+
+  constructor(name: string, args: KustomizationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fluxiac:kustomize:Kustomization", name, {}, opts);
+    const res = new KustomizationResource(
+      name,
+      {
+        name,
+        sourceRef: args.sourceRef.sourceReference,
+        path: args.path,
+        prune: args.prune,
+        force: args.force,
+        namespace: args.namespace,
+        kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
+        context: args.context,
+        plan: undefined,
+        inventory: undefined,
+        objects: undefined,
+        lastAppliedRevision: undefined,
+      },
+      { parent: this, additionalSecretOutputs: ["kubeconfig"] },
+    );
+    this.inventory = res.inventory;
+    this.lastAppliedRevision = res.lastAppliedRevision;
+    this.plan = res.plan;
+    this.registerOutputs({ inventory: this.inventory, lastAppliedRevision: this.lastAppliedRevision, plan: this.plan });
+  }
+}
