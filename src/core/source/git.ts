@@ -151,9 +151,10 @@ export async function checkoutGitTarget(spec: GitRepositorySpec, target: GitTarg
         // Protocol v2 servers hand out any reachable commit, so the exact commit is one shallow fetch.
         await g.fetch(["--depth=1", "--no-tags", "origin", target.commit]);
       } catch (err) {
-        if (!target.fetchRef) throw err;
-        ctx.log.debug(`fetch by commit refused (${firstLine(errorMessage(err))}); fetching ${target.fetchRef}`);
-        await g.fetch(["--no-tags", "origin", `+${target.fetchRef}:refs/fluxiac/target`]);
+        // Servers that refuse unadvertised commits: fetch the ref (or every branch and tag) instead.
+        ctx.log.debug(`fetch by commit refused (${firstLine(errorMessage(err))}); fetching ${target.fetchRef ?? "all branches and tags"}`);
+        const refspecs = target.fetchRef ? [`+${target.fetchRef}:refs/fluxiac/target`] : ["+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"];
+        await g.fetch(["--no-tags", "origin", ...refspecs]);
       }
       await g.checkout(["--detach", "--force", target.commit]).catch((err) => {
         throw new FluxiacError(ctx.object, "RefNotFound", `commit ${target.commit} was not found in ${spec.url}: ${firstLine(errorMessage(err))}`);
