@@ -73,6 +73,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  // Engine output was already streamed; show the tail of the error only.
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`demo failed: ${message.split("\n").slice(-25).join("\n")}\n`);
   process.exit(1);
 });

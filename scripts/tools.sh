@@ -16,6 +16,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_DIR="${FLUXIAC_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fluxiac/tools}"
 MODULES="$ROOT/tools/modules"
 mkdir -p "$TOOLS_DIR/bin"
+# Look at the machine's own tools, never at our links to them.
+PATH="$(tr ':' '\n' <<<"$PATH" | grep -vxF "$TOOLS_DIR/bin" | paste -sd: -)"
 
 NODE_VERSION=22.23.3
 KUBERNETES_VERSION=v1.35.4
@@ -33,13 +35,12 @@ die() { say "error: $*"; exit 1; }
 declare -A FOUND=()
 
 # found NAME PATH: record where a tool is.
-found() { FOUND[$1]="$2"; ln -sfn "$2" "$TOOLS_DIR/bin/$1"; }
+found() { local p; p="$(readlink -f "$2")"; FOUND[$1]="$p"; ln -sfn "$p" "$TOOLS_DIR/bin/$1"; }
 
 # from_path NAME REGEX VERSION-CMD...: use the tool on PATH if its version output matches REGEX.
 from_path() {
   local name=$1 re=$2; shift 2
   local p; p=$(command -v "$name" 2>/dev/null) || return 1
-  [[ "$p" == "$TOOLS_DIR/bin/"* ]] && return 1
   local v; v=$("$@" 2>&1 | head -n 3) || true
   if [[ "$v" =~ $re ]]; then say "$name: using $p ($(head -n1 <<<"$v"))"; found "$name" "$p"; return 0; fi
   return 1

@@ -43,10 +43,15 @@ function context(): ReconcileContext {
   return defaultContext({ log: providerLog });
 }
 
-/** rethrow keeps FluxiacErrors as they are and names the object on anything else. */
+/**
+ * rethrow keeps FluxiacErrors as they are and names the object on anything else. Pulumi's provider host
+ * prints `${err}: ${err.stack}`; the message already says what to do, so the stack is kept only with
+ * FLUXIAC_DEBUG.
+ */
 function rethrow(kind: string, name: string, err: unknown): never {
-  if (err instanceof FluxiacError) throw err;
-  throw new FluxiacError({ kind, name }, "ApplyFailed", errorMessage(err));
+  const e = err instanceof FluxiacError ? err : new FluxiacError({ kind, name }, "ApplyFailed", errorMessage(err));
+  if (!process.env.FLUXIAC_DEBUG) e.stack = "";
+  throw e;
 }
 
 // ---------------------------------------------------------------- GitRepository

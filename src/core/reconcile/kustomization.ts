@@ -7,7 +7,7 @@ import { entryOf, inventoryOf, staleEntries, type Inventory } from "../kube/inve
 import { applyAllStaged } from "../kube/ssa/apply";
 import { summarize, type ChangeSet } from "../kube/ssa/changeset";
 import { deleteAll } from "../kube/ssa/delete";
-import { ApplyObjectError, diffAll } from "../kube/ssa/diff";
+import { ApplyObjectError, diffAll, readLive } from "../kube/ssa/diff";
 import { normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "./context";
 import { ensureSourceArtifact, type SourceReference } from "./source-reference";
@@ -104,18 +104,9 @@ export async function planKustomization(name: string, spec: KustomizationSpec, p
   const object = { kind: "Kustomization", name };
   const m = manager(name, spec, ctx);
   const { objects, revision } = await buildObjects(name, spec, m, ctx);
-  const unserved = new Set<string>();
   try {
-    for (const o of objects) {
-      if (o.kind === "CustomResourceDefinition") {
-        const s = o.spec as { group: string; names: { kind: string }; versions: { name: string }[] };
-        for (const v of s.versions ?? []) {
-          const apiVersion = `${s.group}/${v.name}`;
-          if (!(await m.api.apiResource(apiVersion, s.names.kind))) unserved.add(`${apiVersion}/${s.names.kind}`);
-        }
-      }
-    }
-    const diffs = await diffAll(m, objects, { dryRunCreates: true, unservedKinds: unserved });
+    const deferred = await deferredObjects(m, objects);
+    const diffs = await diffAll(m, objects, { dryRunCreates: true, canRead: (o) => !deferred.has(o) });
     const inventory = inventoryOf(objects);
     const digests: Record<string, string> = {};
     for (const o of objects) digests[entryOf(o).id] = objectDigest(o);
@@ -132,6 +123,28 @@ export async function planKustomization(name: string, spec: KustomizationSpec, p
   } catch (err) {
     throw clusterError(object, err);
   }
+}
+
+/**
+ * deferredObjects are objects that cannot be dry-run yet because the apply creates what they need:
+ * custom resources whose CRD is in the build but not served, and objects in namespaces the build
+ * creates. They are planned as creates, as the staged apply will do.
+ */
+async function deferredObjects(m: ResourceManager, objects: KubeObject[]): Promise<Set<KubeObject>> {
+  const unservedKinds = new Set<string>();
+  const newNamespaces = new Set<string>();
+  for (const o of objects) {
+    if (o.kind === "CustomResourceDefinition") {
+      const s = o.spec as { group: string; names: { kind: string }; versions: { name: string }[] };
+      for (const v of s.versions ?? []) {
+        const apiVersion = `${s.group}/${v.name}`;
+        if (!(await m.api.apiResource(apiVersion, s.names.kind))) unservedKinds.add(`${apiVersion}/${s.names.kind}`);
+      }
+    } else if (o.kind === "Namespace" && o.apiVersion === "v1" && !(await readLive(m, o))) {
+      newNamespaces.add(o.metadata.name!);
+    }
+  }
+  return new Set(objects.filter((o) => unservedKinds.has(`${o.apiVersion}/${o.kind}`) || (o.metadata.namespace && newNamespaces.has(o.metadata.namespace))));
 }
 
 /** hasChanges reports whether a plan would change the cluster. */
@@ -185,6 +198,6 @@ export async function deleteKustomization(name: string, spec: Pick<Kustomization
   if (result.failed.length) {
     throw new FluxiacError(object, "DeleteFailed", `${result.failed.map((f) => f.error).join("; ")}; fix the cause and destroy again`);
   }
-  ctx.log.info(`Kustomization "${name}": deleted ${summarize({ entries: result.entries })}`);
+  ctx.log.info(`Kustomization "${name}": garbage-collected the inventory: ${summarize({ entries: result.entries })}`);
   return { entries: result.entries };
 }

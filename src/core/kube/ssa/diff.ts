@@ -76,8 +76,8 @@ export async function readLive(m: ResourceManager, obj: KubeObject): Promise<Kub
 
 /**
  * diffObject compares one desired object with the cluster. `dryRunCreates` also dry-runs objects that
- * do not exist yet, to surface validation errors in a preview; `servedKinds` false skips that for kinds
- * whose CRD is applied in the same run.
+ * do not exist yet, to surface validation errors in a preview; `kindServed` false plans the object as a
+ * create without asking the cluster (its CRD or namespace is applied in the same run).
  */
 export async function diffObject(m: ResourceManager, obj: KubeObject, opts: { dryRunCreates: boolean; kindServed: boolean }): Promise<DiffResult> {
   const base = { object: obj, subject: objectKey(obj), id: entryOf(obj).id, fields: [] as string[] };
@@ -94,9 +94,7 @@ export async function diffObject(m: ResourceManager, obj: KubeObject, opts: { dr
 }
 
 /** diffAll runs diffObject over many objects with bounded parallelism, keeping their order. */
-export async function diffAll(m: ResourceManager, objects: KubeObject[], opts: { dryRunCreates: boolean; unservedKinds?: Set<string> }): Promise<DiffResult[]> {
+export async function diffAll(m: ResourceManager, objects: KubeObject[], opts: { dryRunCreates: boolean; canRead?: (o: KubeObject) => boolean }): Promise<DiffResult[]> {
   const limit = pLimit(m.concurrency);
-  return Promise.all(
-    objects.map((o) => limit(() => diffObject(m, o, { dryRunCreates: opts.dryRunCreates, kindServed: !opts.unservedKinds?.has(`${o.apiVersion}/${o.kind}`) }))),
-  );
+  return Promise.all(objects.map((o) => limit(() => diffObject(m, o, { dryRunCreates: opts.dryRunCreates, kindServed: opts.canRead?.(o) ?? true }))));
 }
