@@ -16,13 +16,21 @@ export async function findKustomizationFile(dir: string): Promise<string | undef
   return undefined;
 }
 
-function isKubernetesManifest(text: string): boolean {
+/** InvalidYAMLError names a file of the path that is not valid YAML. */
+export class InvalidYAMLError extends Error {}
+
+function isKubernetesManifest(text: string, rel: string): boolean {
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs) || docs.length === 0) return false;
+  for (const d of docs) {
+    if (d.errors.length) {
+      const e = d.errors[0];
+      throw new InvalidYAMLError(`${rel} is not valid YAML (line ${e.linePos?.[0]?.line ?? "?"}: ${e.message.split("\n")[0]}); fix the file or exclude it with .sourceignore`);
+    }
+  }
   try {
-    const docs = parseAllDocuments(text);
-    if (!Array.isArray(docs) || docs.length === 0) return false;
     let objects = 0;
     for (const d of docs) {
-      if (d.errors.length) return false;
       const v = d.toJS() as unknown;
       if (v === null || v === undefined) continue;
       if (typeof v !== "object" || !("apiVersion" in v) || !("kind" in v)) return false;
@@ -53,7 +61,7 @@ export async function generateKustomization(root: string, dir: string): Promise<
         if (await findKustomizationFile(abs)) resources.push(relative(dir, abs).split("\\").join("/"));
         else await walk(abs);
       } else if (e.isFile() && /\.ya?ml$/.test(e.name) && !rules.ignored(rel)) {
-        if (isKubernetesManifest(await readFile(abs, "utf8"))) resources.push(relative(dir, abs).split("\\").join("/"));
+        if (isKubernetesManifest(await readFile(abs, "utf8"), rel)) resources.push(relative(dir, abs).split("\\").join("/"));
       }
     }
   };

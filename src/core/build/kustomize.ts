@@ -66,7 +66,9 @@ export async function buildKustomization(artifactPath: string, revision: string,
     const dir = resolveArtifactPath(root, path, object);
     const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
     if (!isDir) throw new FluxiacError(object, "BuildFailed", `path "${path ?? "./"}" not found in artifact ${revision}: check path`);
-    await generateKustomization(root, dir);
+    await generateKustomization(root, dir).catch((err) => {
+      throw new FluxiacError(object, "BuildFailed", `generating a kustomization.yaml for "${path ?? "./"}" at ${revision} failed: ${errorMessage(err)}`);
+    });
     const [cmd, args] = await kustomizeCommand().catch((err) => {
       throw new FluxiacError(object, "BuildFailed", errorMessage(err));
     });

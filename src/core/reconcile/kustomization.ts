@@ -106,7 +106,7 @@ export async function planKustomization(name: string, spec: KustomizationSpec, p
   const { objects, revision } = await buildObjects(name, spec, m, ctx);
   try {
     const deferred = await deferredObjects(m, objects);
-    const diffs = await diffAll(m, objects, { dryRunCreates: true, canRead: (o) => !deferred.has(o) });
+    const diffs = await diffAll(m, objects, { dryRunCreates: true, force: spec.force, canRead: (o) => !deferred.has(o) });
     const inventory = inventoryOf(objects);
     const digests: Record<string, string> = {};
     for (const o of objects) digests[entryOf(o).id] = objectDigest(o);

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeObject } from "../../build/kustomize";
 import { apiMessage, isNotFound, objectHeader } from "../client";
 import type { ChangeSet, ChangeSetEntry } from "./changeset";
-import { ApplyObjectError, diffAll, type DiffResult } from "./diff";
+import { ApplyObjectError, diffAll, isImmutableError, type DiffResult } from "./diff";
 import { FIELD_MANAGER, type ResourceManager } from "./manager";
 import { kindRank, objectKey, stages } from "./sort";
 
@@ -14,10 +14,6 @@ export interface ApplyOptions {
   force?: boolean;
   /** How long to wait for CRDs to become Established. Default 60 s. */
   crdTimeoutMs?: number;
-}
-
-function isImmutableError(err: unknown): boolean {
-  return err instanceof ApplyObjectError && err.status === 422 && /immutable|may not change|cannot change/i.test(err.message);
 }
 
 /** applyOne server-side applies one object with force ownership (field manager "fluxiac"). */
@@ -70,6 +66,10 @@ async function applyChanged(m: ResourceManager, diffs: DiffResult[], opts: Apply
       byRank.get(rank)!.map((d) =>
         limit(async () => {
           try {
+            if (d.recreate) {
+              m.log.info(`${d.subject}: immutable field changed, recreating (force)`);
+              return await recreate(m, d.object);
+            }
             await applyOne(m, d.object);
           } catch (err) {
             if (!isImmutableError(err)) throw err;
@@ -93,7 +93,7 @@ async function applyChanged(m: ResourceManager, diffs: DiffResult[], opts: Apply
 export async function applyAllStaged(m: ResourceManager, objects: KubeObject[], opts: ApplyOptions = {}): Promise<ChangeSet> {
   const entries: ChangeSetEntry[] = [];
   for (const stage of stages(objects)) {
-    const diffs = await diffAll(m, stage, { dryRunCreates: false });
+    const diffs = await diffAll(m, stage, { dryRunCreates: false, force: opts.force });
     await applyChanged(m, diffs, opts);
     await waitForCRDs(m, stage, opts.crdTimeoutMs);
     for (const d of diffs) entries.push({ subject: d.subject, id: d.id, action: d.action });

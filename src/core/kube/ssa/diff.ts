@@ -19,6 +19,13 @@ export interface DiffResult {
   /** Top-level paths that differ, for readable previews (e.g. "spec", "metadata.labels"). */
   fields: string[];
   live?: KubeObject;
+  /** The change touches an immutable field and force is on: delete and re-create. */
+  recreate?: boolean;
+}
+
+/** isImmutableError reports an API refusal to change an immutable field. */
+export function isImmutableError(err: unknown): boolean {
+  return err instanceof ApplyObjectError && err.status === 422 && /immutable|may not change|cannot change/i.test(err.message);
 }
 
 /** ApplyObjectError names the object whose dry-run or apply the API server refused. */
@@ -79,7 +86,7 @@ export async function readLive(m: ResourceManager, obj: KubeObject): Promise<Kub
  * do not exist yet, to surface validation errors in a preview; `kindServed` false plans the object as a
  * create without asking the cluster (its CRD or namespace is applied in the same run).
  */
-export async function diffObject(m: ResourceManager, obj: KubeObject, opts: { dryRunCreates: boolean; kindServed: boolean }): Promise<DiffResult> {
+export async function diffObject(m: ResourceManager, obj: KubeObject, opts: { dryRunCreates: boolean; kindServed: boolean; force?: boolean }): Promise<DiffResult> {
   const base = { object: obj, subject: objectKey(obj), id: entryOf(obj).id, fields: [] as string[] };
   if (isReconcileDisabled(obj)) return { ...base, action: "skipped" };
   const live = opts.kindServed ? await readLive(m, obj) : undefined;
@@ -89,12 +96,22 @@ export async function diffObject(m: ResourceManager, obj: KubeObject, opts: { dr
     return { ...base, action: "created" };
   }
   if (ssa === "Ignore" || ssa === "IfNotPresent") return { ...base, action: "skipped", live };
-  const fields = driftedFields(await dryRunApply(m, obj), live);
+  let dryRun: KubeObject;
+  try {
+    dryRun = await dryRunApply(m, obj);
+  } catch (err) {
+    if (!isImmutableError(err)) throw err;
+    if (!opts.force) throw new ApplyObjectError(base.subject, "apply", 422, `${(err as Error).message.replace(/^.*? dry-run failed: /, "")}; set force: true to recreate it`);
+    return { ...base, action: "configured", fields: ["(immutable)"], live, recreate: true };
+  }
+  const fields = driftedFields(dryRun, live);
   return { ...base, action: fields.length ? "configured" : "unchanged", fields, live };
 }
 
 /** diffAll runs diffObject over many objects with bounded parallelism, keeping their order. */
-export async function diffAll(m: ResourceManager, objects: KubeObject[], opts: { dryRunCreates: boolean; canRead?: (o: KubeObject) => boolean }): Promise<DiffResult[]> {
+export async function diffAll(m: ResourceManager, objects: KubeObject[], opts: { dryRunCreates: boolean; force?: boolean; canRead?: (o: KubeObject) => boolean }): Promise<DiffResult[]> {
   const limit = pLimit(m.concurrency);
-  return Promise.all(objects.map((o) => limit(() => diffObject(m, o, { dryRunCreates: opts.dryRunCreates, kindServed: opts.canRead?.(o) ?? true }))));
+  return Promise.all(
+    objects.map((o) => limit(() => diffObject(m, o, { dryRunCreates: opts.dryRunCreates, force: opts.force, kindServed: opts.canRead?.(o) ?? true }))),
+  );
 }
