@@ -109,7 +109,11 @@ describe("GitRepository + Kustomization under pulumi up", () => {
     assert.ok(a.metadata?.managedFields?.some((f) => f.manager === "fluxiac" && f.operation === "Apply"), "managed by fluxiac");
     assert.equal(a.metadata?.labels?.["kustomize.toolkit.fluxcd.io/name"], "apps");
     assert.ok(await rbac.readClusterRole({ name: "fluxiac-e2e-reader" }));
-    assert.equal(res.outputs.auth, undefined, "credentials are not stack outputs");
+    const state = await prog.rawState();
+    assert.ok(state.includes("apps_a__ConfigMap"), "the state was read");
+    assert.equal(state.includes(git.httpPassword), false, "the Git password never reaches plain state");
+    assert.equal(state.includes(cp.adminToken), false, "the kubeconfig's token never reaches plain state");
+    assert.equal(engineLog.join("").includes(git.httpPassword), false, "nor the engine's output");
   });
 
   test("a new commit that changes one object and removes another shows in preview, then applies and prunes", async () => {

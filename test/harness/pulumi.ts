@@ -1,6 +1,7 @@
 // The real Pulumi engine for tests: a program directory inside the repository (so it loads fluxiac by
 // package name, as a user's program does), a local file backend and the Automation API.
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { gunzipSync } from "node:zlib";
 import { randomBytes } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack, type ConfigMap } from "@pulumi/pulumi/automation";
@@ -16,6 +17,8 @@ export interface PulumiProgram {
   /** Output of every engine operation so far, for failure messages. */
   log: string[];
   setConfig(config: ConfigMap): Promise<void>;
+  /** rawState is the stack's checkpoint file as the file backend wrote it (secrets encrypted). */
+  rawState(): Promise<string>;
   cleanup(): Promise<void>;
 }
 
@@ -54,6 +57,13 @@ export async function pulumiProgram(name: string, source: string, opts: { config
     stack,
     log,
     setConfig: (config) => stack.setAllConfig(config),
+    rawState: async () => {
+      const stacks = join(stateDir, ".pulumi", "stacks", name);
+      const files = (await readdir(stacks)).filter((f) => /^test\.json(\.gz)?$/.test(f));
+      if (files.length !== 1) throw new Error(`expected one checkpoint in ${stacks}, found ${files.join(", ") || "none"}`);
+      const raw = await readFile(join(stacks, files[0]));
+      return (files[0].endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8");
+    },
     cleanup: async () => {
       await stack.destroy({ onOutput: (o) => log.push(o) }).catch(() => {});
       await rm(dir, { recursive: true, force: true });
