@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_DIR="${FLUXIAC_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fluxiac/tools}"
 
-bash "$ROOT/scripts/tools.sh" "$@"
+bash "$ROOT/scripts/tools.sh"
 export PATH="$TOOLS_DIR/bin:$PATH"
 export FLUXIAC_TOOLS_DIR="$TOOLS_DIR"
 
@@ -17,7 +17,7 @@ if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" ]]; then
   touch "$stamp"
 fi
 echo "[setup] tsc" >&2
-npx tsc -p .
+npx tsc -p . >&2
 # Programs inside this repository (examples/, tests) load fluxiac by its package name, as users'
 # programs do: link the package into its own node_modules.
 ln -sfn .. node_modules/fluxiac

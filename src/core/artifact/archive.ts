@@ -9,6 +9,8 @@ import { Transform } from "node:stream";
 import * as tar from "tar-stream";
 import { ignoreRules, type IgnoreRules } from "./ignore";
 
+const SMALL_FILE = 1 << 20;
+
 /** PackResult describes the written archive. */
 export interface PackResult {
   digest: string;
@@ -79,6 +81,13 @@ export async function pack(root: string, dest: string, opts: { ignore?: string }
   for (const e of entries) {
     if (e.dir) {
       archive.entry({ ...header, name: `${e.rel}/`, type: "directory", mode: e.mode });
+    } else if (e.size <= SMALL_FILE) {
+      // Small files (nearly every manifest) go in as one buffer: no stream per file.
+      await new Promise<void>((res, rej) => {
+        readFile(join(root, e.rel)).then((buf) => {
+          archive.entry({ ...header, name: e.rel, type: "file", mode: e.mode, size: buf.length }, buf, (err) => (err ? rej(err) : res()));
+        }, rej);
+      });
     } else {
       await new Promise<void>((res, rej) => {
         const sink = archive.entry({ ...header, name: e.rel, type: "file", mode: e.mode, size: e.size }, (err) => (err ? rej(err) : res()));
