@@ -1,23 +1,23 @@
 // The dynamic-provider objects Pulumi serializes into state. They stay tiny: each method loads the
-// installed fluxiac package by name at run time and calls its host code. Nothing is captured.
+// installed fluxiac package by name at run time and calls its host code. Only the kind's name (a
+// string) is captured, so `delete` and `read` of old state run the code installed today.
 import type * as pulumi from "@pulumi/pulumi";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 
+/** hostProvider returns the provider for one kind of host.ts. */
+function hostProvider(kind: "gitRepository" | "kustomization"): pulumi.dynamic.ResourceProvider {
+  return {
+    check: (olds, news) => require("fluxiac/pulumi/host")[kind].check(olds, news),
+    diff: (id, olds, news) => require("fluxiac/pulumi/host")[kind].diff(id, olds, news),
+    create: (inputs) => require("fluxiac/pulumi/host")[kind].create(inputs),
+    update: (id, olds, news) => require("fluxiac/pulumi/host")[kind].update(id, olds, news),
+    delete: (id, props) => require("fluxiac/pulumi/host")[kind].delete(id, props),
+  };
+}
+
 /** gitRepositoryProvider is the GitRepository dynamic provider. */
-export const gitRepositoryProvider: pulumi.dynamic.ResourceProvider = {
-  check: (olds, news) => require("fluxiac/pulumi/host").gitRepository.check(olds, news),
-  diff: (id, olds, news) => require("fluxiac/pulumi/host").gitRepository.diff(id, olds, news),
-  create: (inputs) => require("fluxiac/pulumi/host").gitRepository.create(inputs),
-  update: (id, olds, news) => require("fluxiac/pulumi/host").gitRepository.update(id, olds, news),
-  delete: (id, props) => require("fluxiac/pulumi/host").gitRepository.delete(id, props),
-};
+export const gitRepositoryProvider = hostProvider("gitRepository");
 
 /** kustomizationProvider is the Kustomization dynamic provider. */
-export const kustomizationProvider: pulumi.dynamic.ResourceProvider = {
-  check: (olds, news) => require("fluxiac/pulumi/host").kustomization.check(olds, news),
-  diff: (id, olds, news) => require("fluxiac/pulumi/host").kustomization.diff(id, olds, news),
-  create: (inputs) => require("fluxiac/pulumi/host").kustomization.create(inputs),
-  update: (id, olds, news) => require("fluxiac/pulumi/host").kustomization.update(id, olds, news),
-  delete: (id, props) => require("fluxiac/pulumi/host").kustomization.delete(id, props),
-};
+export const kustomizationProvider = hostProvider("kustomization");
