@@ -9,6 +9,12 @@ import { silentLogger } from "../../src/core/log";
 import { ensureGitArtifact, planGitRepository } from "../../src/core/reconcile/git-repository";
 import type { GitRepositorySpec } from "../../src/core/source/git-types";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
+import { mkdtempSync, rmSync } from "node:fs";
+import { after as afterAll } from "node:test";
+
+/** scratch holds every temp dir of this file; it is removed when the file's tests end. */
+const scratch = mkdtempSync(join(tmpdir(), "fluxiac-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("GitRepository source", () => {
   let git: GitServer;
@@ -20,7 +26,7 @@ describe("GitRepository source", () => {
 
   before(async () => {
     git = await startGitServer();
-    storeDir = await mkdtemp(join(tmpdir(), "fluxiac-store-"));
+    storeDir = await mkdtemp(join(scratch, "fluxiac-store-"));
     repo = await git.createRepo("refs");
     c1 = await repo.commit({ "deploy/a.yaml": "a: 1\n" });
     await repo.tag("v1.0.0", { annotated: true });
@@ -82,13 +88,13 @@ describe("GitRepository source", () => {
   test("a consumer without the artifact fetches the exact revision again and verifies its digest", async () => {
     const spec = http({ ref: { branch: "main" } });
     const { artifact } = await planGitRepository("refs", spec, undefined, ctx());
-    const elsewhere = await mkdtemp(join(tmpdir(), "fluxiac-store-"));
+    const elsewhere = await mkdtemp(join(scratch, "fluxiac-store-"));
     try {
       await repo.commit({ "deploy/c.yaml": "c: 1\n" }); // the branch moves on; the revision must not
       const path = await ensureGitArtifact("refs", spec, artifact, { store: new ArtifactStore(elsewhere), log: silentLogger });
       assert.equal(path, new ArtifactStore(elsewhere).path(artifact.digest));
       await assert.rejects(
-        ensureGitArtifact("refs", { ...spec, ignore: "*.yaml" }, artifact, { store: new ArtifactStore(await mkdtemp(join(tmpdir(), "fluxiac-store-"))), log: silentLogger }),
+        ensureGitArtifact("refs", { ...spec, ignore: "*.yaml" }, artifact, { store: new ArtifactStore(await mkdtemp(join(scratch, "fluxiac-store-"))), log: silentLogger }),
         /GitRepository "refs": digest mismatch for revision main@sha1:[0-9a-f]{40}/,
       );
     } finally {

@@ -12,9 +12,15 @@ import { ArtifactStore } from "../../src/core/artifact/store";
 import { extract, pack, safeEntryPath } from "../../src/core/artifact/archive";
 import { ignoreRules, scopePattern } from "../../src/core/artifact/ignore";
 import { parseDigest } from "../../src/core/artifact/digest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { after as afterAll } from "node:test";
+
+/** scratch holds every temp dir of this file; it is removed when the file's tests end. */
+const scratch = mkdtempSync(join(tmpdir(), "fluxiac-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function tree(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "fluxiac-unit-"));
+  const dir = await mkdtemp(join(scratch, "fluxiac-unit-"));
   for (const [p, content] of Object.entries(files)) {
     await mkdir(join(dir, p, ".."), { recursive: true });
     await writeFile(join(dir, p), content);
@@ -40,7 +46,7 @@ test("the same tree packs to the same digest whatever its timestamps", async () 
   const a = await tree({ "deploy/app.yaml": "kind: ConfigMap\n", "README.md": "hi" });
   const b = await tree({ "README.md": "hi", "deploy/app.yaml": "kind: ConfigMap\n" });
   await utimes(join(b, "README.md"), new Date(1_000_000), new Date(1_000_000));
-  const store = new ArtifactStore(await mkdtemp(join(tmpdir(), "fluxiac-store-")));
+  const store = new ArtifactStore(await mkdtemp(join(scratch, "fluxiac-store-")));
   const ra = await store.packDir(a);
   const rb = await store.packDir(b);
   assert.equal(ra.digest, rb.digest);
@@ -57,7 +63,7 @@ test("archive headers are normalised the way Flux does it, and links are left ou
   const dir = await tree({ "a/run.sh": "#!/bin/sh\n", "a/data.yaml": "x: 1\n" });
   await chmod(join(dir, "a/run.sh"), 0o755);
   await symlink("/etc/passwd", join(dir, "a/link"));
-  const out = join(await mkdtemp(join(tmpdir(), "fluxiac-pack-")), "x.tar.gz");
+  const out = join(await mkdtemp(join(scratch, "fluxiac-pack-")), "x.tar.gz");
   await pack(dir, out);
   const entries = await listArchive(out);
   assert.deepEqual(entries.map((e) => e.name), ["a/", "a/data.yaml", "a/run.sh"]);
@@ -69,7 +75,7 @@ test("default exclusions apply until a custom pattern replaces them; VCS files a
   const files = { ".git/config": "x", "horse.jpg": "jpg", ".github/workflows/ci.yml": "ci", "app.yaml": "a", "secret.txt": "s" };
   const names = async (ignore?: string, extra: Record<string, string> = {}) => {
     const dir = await tree({ ...files, ...extra });
-    const out = join(await mkdtemp(join(tmpdir(), "fluxiac-pack-")), "x.tar.gz");
+    const out = join(await mkdtemp(join(scratch, "fluxiac-pack-")), "x.tar.gz");
     await pack(dir, out, { ignore });
     return (await listArchive(out)).map((e) => e.name);
   };
@@ -91,20 +97,20 @@ test(".sourceignore patterns are scoped to their directory", () => {
 
 test("extraction round-trips a tree and refuses entries that escape the root", async () => {
   const dir = await tree({ "deploy/app.yaml": "kind: ConfigMap\n" });
-  const out = join(await mkdtemp(join(tmpdir(), "fluxiac-pack-")), "x.tar.gz");
+  const out = join(await mkdtemp(join(scratch, "fluxiac-pack-")), "x.tar.gz");
   await pack(dir, out);
-  const dest = await mkdtemp(join(tmpdir(), "fluxiac-extract-"));
+  const dest = await mkdtemp(join(scratch, "fluxiac-extract-"));
   await extract(out, dest);
   assert.equal(await readFile(join(dest, "deploy/app.yaml"), "utf8"), "kind: ConfigMap\n");
 
   for (const [name, type] of [["../evil", "file"], ["/etc/evil", "file"], ["a/../../evil", "file"], ["link", "symlink"]] as const) {
-    const bad = join(await mkdtemp(join(tmpdir(), "fluxiac-bad-")), "bad.tar.gz");
+    const bad = join(await mkdtemp(join(scratch, "fluxiac-bad-")), "bad.tar.gz");
     const p = tar.pack();
     if (type === "symlink") p.entry({ name, type: "symlink", linkname: "/etc/passwd" });
     else p.entry({ name, type: "file" }, "owned");
     p.finalize();
     await pipeline(p, createGzip(), createWriteStream(bad));
-    const target = await mkdtemp(join(tmpdir(), "fluxiac-target-"));
+    const target = await mkdtemp(join(scratch, "fluxiac-target-"));
     await assert.rejects(extract(bad, join(target, "root")), /escapes the artifact root|absolute path|is a link/, `entry ${name}`);
     assert.deepEqual(await readdir(target).then((d) => d.filter((x) => x !== "root")), [], "nothing written beside the root");
     await rm(target, { recursive: true, force: true });

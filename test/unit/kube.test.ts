@@ -9,6 +9,12 @@ import { stages, sortForApply } from "../../src/core/kube/ssa/sort";
 import { driftedFields } from "../../src/core/kube/ssa/diff";
 import { generateKustomization } from "../../src/core/build/generator";
 import type { KubeObject } from "../../src/core/build/kustomize";
+import { mkdtempSync, rmSync } from "node:fs";
+import { after as afterAll } from "node:test";
+
+/** scratch holds every temp dir of this file; it is removed when the file's tests end. */
+const scratch = mkdtempSync(join(tmpdir(), "fluxiac-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const obj = (apiVersion: string, kind: string, name: string, namespace?: string): KubeObject => ({ apiVersion, kind, metadata: { name, namespace } });
 
@@ -55,7 +61,7 @@ test("drift ignores server-owned fields and finds changed ones", () => {
 });
 
 test("the generator lists Kubernetes manifests and stops at nested kustomizations", async () => {
-  const root = await mkdtemp(join(tmpdir(), "fluxiac-gen-"));
+  const root = await mkdtemp(join(scratch, "fluxiac-gen-"));
   const dir = join(root, "deploy");
   await mkdir(join(dir, "base"), { recursive: true });
   await mkdir(join(dir, "more"), { recursive: true });
