@@ -16,14 +16,23 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** kustomizeCommand finds kustomize: $FLUXIAC_KUSTOMIZE, else `kustomize` on PATH, else `kubectl kustomize`. */
-export async function kustomizeCommand(): Promise<[string, string[]]> {
-  if (process.env.FLUXIAC_KUSTOMIZE) return [process.env.FLUXIAC_KUSTOMIZE, ["build"]];
-  const probe = await run("kustomize", ["version"]).catch(() => undefined);
-  if (probe && probe.code === 0) return ["kustomize", ["build"]];
-  const kubectl = await run("kubectl", ["version", "--client"]).catch(() => undefined);
-  if (kubectl && kubectl.code === 0) return ["kubectl", ["kustomize"]];
-  throw new Error("kustomize was not found: install kustomize v5 (or kubectl) on PATH, or set FLUXIAC_KUSTOMIZE");
+let located: Promise<[string, string[]]> | undefined;
+
+/**
+ * kustomizeCommand finds kustomize once per process: $FLUXIAC_KUSTOMIZE, else `kustomize` on PATH,
+ * else `kubectl kustomize`.
+ */
+export function kustomizeCommand(): Promise<[string, string[]]> {
+  located ??= (async (): Promise<[string, string[]]> => {
+    if (process.env.FLUXIAC_KUSTOMIZE) return [process.env.FLUXIAC_KUSTOMIZE, ["build"]];
+    const probe = await run("kustomize", ["version"]).catch(() => undefined);
+    if (probe && probe.code === 0) return ["kustomize", ["build"]];
+    const kubectl = await run("kubectl", ["version", "--client"]).catch(() => undefined);
+    if (kubectl && kubectl.code === 0) return ["kubectl", ["kustomize"]];
+    throw new Error("kustomize was not found: install kustomize v5 (or kubectl) on PATH, or set FLUXIAC_KUSTOMIZE");
+  })();
+  located.catch(() => (located = undefined)); // look again next time after a failure
+  return located;
 }
 
 /** resolveArtifactPath resolves a Kustomization path inside the artifact root, refusing to leave it. */
@@ -50,10 +59,9 @@ export function parseManifests(text: string, object: ObjectRef): KubeObject[] {
   return objects;
 }
 
-/** BuildResult is a built Kustomization: its objects and the sha256 of the built YAML. */
+/** BuildResult is a built Kustomization: its objects. */
 export interface BuildResult {
   objects: KubeObject[];
-  yaml: string;
 }
 
 /** buildKustomization extracts the artifact, generates a kustomization.yaml if needed and runs kustomize build. */
@@ -77,7 +85,7 @@ export async function buildKustomization(artifactPath: string, revision: string,
       const msg = res.stderr.split(root).join("").trim().split("\n").slice(-3).join(" ");
       throw new FluxiacError(object, "BuildFailed", `kustomize build of "${path ?? "./"}" at ${revision} failed: ${msg}`);
     }
-    return { objects: parseManifests(res.stdout, object), yaml: res.stdout };
+    return { objects: parseManifests(res.stdout, object) };
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@ import { applyAllStaged } from "../kube/ssa/apply";
 import { summarize, type ChangeSet } from "../kube/ssa/changeset";
 import { deleteAll } from "../kube/ssa/delete";
 import { ApplyObjectError, diffAll, readLive } from "../kube/ssa/diff";
-import { normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
+import { definedKinds, normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "./context";
 import { ensureSourceArtifact, type SourceReference } from "./source-reference";
 
@@ -134,13 +134,10 @@ async function deferredObjects(m: ResourceManager, objects: KubeObject[]): Promi
   const unservedKinds = new Set<string>();
   const newNamespaces = new Set<string>();
   for (const o of objects) {
-    if (o.kind === "CustomResourceDefinition") {
-      const s = o.spec as { group: string; names: { kind: string }; versions: { name: string }[] };
-      for (const v of s.versions ?? []) {
-        const apiVersion = `${s.group}/${v.name}`;
-        if (!(await m.api.apiResource(apiVersion, s.names.kind))) unservedKinds.add(`${apiVersion}/${s.names.kind}`);
-      }
-    } else if (o.kind === "Namespace" && o.apiVersion === "v1" && !(await readLive(m, o))) {
+    for (const k of definedKinds(o)) {
+      if (!(await m.api.apiResource(k.apiVersion, k.kind))) unservedKinds.add(k.key);
+    }
+    if (o.kind === "Namespace" && o.apiVersion === "v1" && !(await readLive(m, o))) {
       newNamespaces.add(o.metadata.name!);
     }
   }
@@ -172,7 +169,7 @@ export async function applyKustomization(name: string, spec: KustomizationSpec, 
     const stale = staleEntries(previous?.inventory, inventory);
     if (stale.length) {
       const pruned = await deleteAll(m, stale);
-      changeSet.entries.push(...pruned.entries.map((e) => ({ ...e, action: e.action })));
+      changeSet.entries.push(...pruned.entries);
       if (pruned.failed.length) {
         inventory.entries.push(...pruned.failed.map((f) => f.entry));
         inventory.entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -2,9 +2,9 @@
 import pLimit from "p-limit";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeObject } from "../../build/kustomize";
-import { apiMessage, isNotFound, objectHeader } from "../client";
+import { apiMessage, isNotFound, objectHeader, statusCode } from "../client";
 import type { ChangeSet, ChangeSetEntry } from "./changeset";
-import { ApplyObjectError, diffAll, isImmutableError, type DiffResult } from "./diff";
+import { ApplyObjectError, diffAll, type DiffResult } from "./diff";
 import { FIELD_MANAGER, type ResourceManager } from "./manager";
 import { kindRank, objectKey, stages } from "./sort";
 
@@ -21,13 +21,13 @@ export async function applyOne(m: ResourceManager, obj: KubeObject): Promise<Kub
   try {
     return (await m.api.patch(obj, undefined, undefined, FIELD_MANAGER, true, "application/apply-patch+yaml")) as KubeObject;
   } catch (err) {
-    throw new ApplyObjectError(objectKey(obj), "apply", (err as { code?: number }).code, apiMessage(err));
+    throw new ApplyObjectError(objectKey(obj), "apply", statusCode(err), apiMessage(err));
   }
 }
 
 async function recreate(m: ResourceManager, obj: KubeObject): Promise<void> {
   await m.api.delete(objectHeader(obj), undefined, undefined, undefined, undefined, "Background").catch((err) => {
-    if (!isNotFound(err)) throw new ApplyObjectError(objectKey(obj), "delete (force)", (err as { code?: number }).code, apiMessage(err));
+    if (!isNotFound(err)) throw new ApplyObjectError(objectKey(obj), "delete (force)", statusCode(err), apiMessage(err));
   });
   for (let i = 0; i < 120; i++) {
     const gone = await m.api.read(objectHeader(obj)).then(() => false, (err) => isNotFound(err));
@@ -53,7 +53,7 @@ export async function waitForCRDs(m: ResourceManager, objects: KubeObject[], tim
 }
 
 /** applyChanged applies the objects a diff found created or configured, kind rank by kind rank. */
-async function applyChanged(m: ResourceManager, diffs: DiffResult[], opts: ApplyOptions): Promise<void> {
+async function applyChanged(m: ResourceManager, diffs: DiffResult[]): Promise<void> {
   const limit = pLimit(m.concurrency);
   const byRank = new Map<number, DiffResult[]>();
   for (const d of diffs) {
@@ -65,20 +65,10 @@ async function applyChanged(m: ResourceManager, diffs: DiffResult[], opts: Apply
     await Promise.all(
       byRank.get(rank)!.map((d) =>
         limit(async () => {
-          try {
-            if (d.recreate) {
-              m.log.info(`${d.subject}: immutable field changed, recreating (force)`);
-              return await recreate(m, d.object);
-            }
-            await applyOne(m, d.object);
-          } catch (err) {
-            if (!isImmutableError(err)) throw err;
-            if (!opts.force) {
-              throw new ApplyObjectError(d.subject, "apply", 422, `${(err as Error).message.replace(/^.*? apply failed: /, "")}; set force: true to recreate it`);
-            }
-            m.log.info(`${d.subject}: immutable field changed, recreating (force)`);
-            await recreate(m, d.object);
-          }
+          // The dry-run already refused immutable changes without force, or marked them for recreation.
+          if (!d.recreate) return void (await applyOne(m, d.object));
+          m.log.info(`${d.subject}: immutable field changed, recreating (force)`);
+          await recreate(m, d.object);
         }),
       ),
     );
@@ -94,7 +84,7 @@ export async function applyAllStaged(m: ResourceManager, objects: KubeObject[], 
   const entries: ChangeSetEntry[] = [];
   for (const stage of stages(objects)) {
     const diffs = await diffAll(m, stage, { dryRunCreates: false, force: opts.force });
-    await applyChanged(m, diffs, opts);
+    await applyChanged(m, diffs);
     await waitForCRDs(m, stage, opts.crdTimeoutMs);
     for (const d of diffs) entries.push({ subject: d.subject, id: d.id, action: d.action });
   }

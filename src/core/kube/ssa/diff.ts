@@ -2,7 +2,7 @@
 import { isDeepStrictEqual } from "node:util";
 import pLimit from "p-limit";
 import type { KubeObject } from "../../build/kustomize";
-import { apiMessage, isNotFound, objectHeader } from "../client";
+import { apiMessage, isNotFound, objectHeader, statusCode } from "../client";
 import { entryOf } from "../inventory";
 import type { Action } from "./changeset";
 import { FIELD_MANAGER, type ResourceManager } from "./manager";
@@ -67,7 +67,7 @@ export async function dryRunApply(m: ResourceManager, obj: KubeObject): Promise<
   try {
     return (await m.api.patch(obj, undefined, "All", FIELD_MANAGER, true, "application/apply-patch+yaml")) as KubeObject;
   } catch (err) {
-    throw new ApplyObjectError(objectKey(obj), "dry-run", (err as { code?: number }).code, apiMessage(err));
+    throw new ApplyObjectError(objectKey(obj), "dry-run", statusCode(err), apiMessage(err));
   }
 }
 
@@ -77,7 +77,7 @@ export async function readLive(m: ResourceManager, obj: KubeObject): Promise<Kub
     return (await m.api.read(objectHeader(obj))) as KubeObject;
   } catch (err) {
     if (isNotFound(err)) return undefined;
-    throw new ApplyObjectError(objectKey(obj), "read", (err as { code?: number }).code, apiMessage(err));
+    throw new ApplyObjectError(objectKey(obj), "read", statusCode(err), apiMessage(err));
   }
 }
 

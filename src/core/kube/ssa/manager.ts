@@ -18,6 +18,25 @@ export interface ResourceManager {
   signal?: AbortSignal;
 }
 
+/** DefinedKind is a kind a CustomResourceDefinition defines, keyed `<group>/<version>/<Kind>` as `<apiVersion>/<Kind>`. */
+export interface DefinedKind {
+  apiVersion: string;
+  kind: string;
+  key: string;
+  namespaced: boolean;
+}
+
+/** definedKinds lists the kinds (one per version) an object defines when it is a CRD; none otherwise. */
+export function definedKinds(o: KubeObject): DefinedKind[] {
+  if (o.kind !== "CustomResourceDefinition" || !o.apiVersion.startsWith("apiextensions.k8s.io/")) return [];
+  const spec = o.spec as { group?: string; names?: { kind?: string }; scope?: string; versions?: { name: string }[] } | undefined;
+  const kind = spec?.names?.kind ?? "";
+  return (spec?.versions ?? []).map((v) => {
+    const apiVersion = `${spec?.group}/${v.name}`;
+    return { apiVersion, kind, key: `${apiVersion}/${kind}`, namespaced: spec?.scope === "Namespaced" };
+  });
+}
+
 /** UnknownKindError reports a kind the cluster does not serve. */
 export class UnknownKindError extends Error {}
 
@@ -28,11 +47,7 @@ export class UnknownKindError extends Error {}
  */
 export async function normalize(m: ResourceManager, objects: KubeObject[], defaultNamespace = "default"): Promise<KubeObject[]> {
   const crdScopes = new Map<string, boolean>();
-  for (const o of objects) {
-    if (o.kind !== "CustomResourceDefinition") continue;
-    const spec = o.spec as { group?: string; names?: { kind?: string }; scope?: string; versions?: { name: string }[] } | undefined;
-    for (const v of spec?.versions ?? []) crdScopes.set(`${spec?.group}/${v.name}/${spec?.names?.kind}`, spec?.scope === "Namespaced");
-  }
+  for (const o of objects) for (const k of definedKinds(o)) crdScopes.set(k.key, k.namespaced);
   const scopeCache = new Map<string, boolean>();
   const out: KubeObject[] = [];
   for (const o of objects) {
