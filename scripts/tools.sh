@@ -25,6 +25,7 @@ ETCD_VERSION=v3.6.16
 PULUMI_VERSION=v3.274.1
 HELM_VERSION=v3.21.4
 KUSTOMIZE_VERSION=v5.8.2
+VERSITYGW_VERSION=v1.8.0
 
 export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--mod=mod}" GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 
@@ -129,12 +130,27 @@ kustomize_tool() {
   touch "$dir/.complete"; found kustomize "$dir/bin/kustomize"
 }
 
+versitygw_tool() {
+  # versitygw: an S3-compatible server (Apache-2.0) that checks real SigV4 signatures, for Bucket.
+  local dir="$TOOLS_DIR/versitygw-$VERSITYGW_VERSION"; cached versitygw "$dir" && return
+  say "versitygw: building $VERSITYGW_VERSION from Go modules (about 4 minutes)"
+  command -v go >/dev/null || die "go is needed to build versitygw; install Go >= 1.25"
+  mkdir -p "$dir/bin"
+  ( cd "$dir" && GOFLAGS= GOBIN="$dir/bin" go install -trimpath -ldflags "-s -w" "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" ) \
+    || die "go install versitygw failed"
+  touch "$dir/.complete"; found versitygw "$dir/bin/versitygw"
+}
+
 system_tools() {
-  # Debian packages the test bed uses: git (http-backend), openssh (sshd, ssh-keygen).
+  # Debian packages the test bed uses: git (http-backend), openssh (sshd, ssh-keygen), gnupg (signed
+  # commits), docker-registry (the OCI distribution registry, 2.8) and openssl (test certificates).
   local missing=()
   command -v git >/dev/null || missing+=(git)
   [[ -x /usr/sbin/sshd ]] || missing+=(openssh-server)
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+  command -v gpg >/dev/null || missing+=(gnupg)
+  command -v openssl >/dev/null || missing+=(openssl)
+  [[ -x /usr/bin/docker-registry ]] || missing+=(docker-registry)
   if ((${#missing[@]})); then
     (( EUID == 0 )) || die "missing Debian packages: ${missing[*]}; install them with apt-get"
     say "apt: installing ${missing[*]}"
@@ -144,17 +160,23 @@ system_tools() {
   found git "$(command -v git)"
   found sshd /usr/sbin/sshd
   found ssh-keygen "$(command -v ssh-keygen)"
+  found gpg "$(command -v gpg)"
+  found docker-registry /usr/bin/docker-registry
+  # The package starts its own registry on :5000 where an init system runs; the test bed runs its own.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet docker-registry 2>/dev/null; then
+    systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
   local backend; backend="$(git --exec-path)/git-http-backend"
   [[ -x "$backend" ]] || die "git-http-backend not found at $backend"
   found git-http-backend "$backend"
 }
 
-want=("$@"); (( ${#want[@]} )) || want=(system node etcd kubernetes kustomize helm pulumi)
+want=("$@"); (( ${#want[@]} )) || want=(system node etcd kubernetes kustomize helm pulumi versitygw)
 for t in "${want[@]}"; do
   case $t in
     system) system_tools ;; node) node_tool ;; etcd) etcd_tool ;; kubernetes) kubernetes_tools ;;
-    kustomize) kustomize_tool ;; helm) helm_tool ;; pulumi) pulumi_tools ;;
-    *) die "unknown tool '$t' (known: system node etcd kubernetes kustomize helm pulumi)" ;;
+    kustomize) kustomize_tool ;; helm) helm_tool ;; pulumi) pulumi_tools ;; versitygw) versitygw_tool ;;
+    *) die "unknown tool '$t' (known: system node etcd kubernetes kustomize helm pulumi versitygw)" ;;
   esac
 done
 

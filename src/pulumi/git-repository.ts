@@ -46,7 +46,7 @@ export class GitRepository extends pulumi.ComponentResource {
   /** artifact is the fetched revision (`main@sha1:<sha>`), the sha256 digest of its tar.gz and its size. */
   readonly artifact: pulumi.Output<Artifact>;
   /** sourceReference is what consumers such as Kustomization receive (secret when auth is set). */
-  readonly sourceReference: pulumi.Output<SourceReference>;
+  readonly sourceReference: pulumi.Output<Extract<SourceReference, { kind: "GitRepository" }>>;
 
   constructor(name: string, args: GitRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fluxiac:source:GitRepository", name, {}, opts);

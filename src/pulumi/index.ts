@@ -3,3 +3,5 @@ export { GitRepository, type GitRepositoryArgs, type GitAuthArgs } from "./git-r
 export { Kustomization, type KustomizationArgs, type KustomizationPlanOutput } from "./kustomization";
 export type { Artifact, GitRepositoryRef } from "../core/source/git-types";
 export type { Inventory, InventoryEntry } from "../core/kube/inventory";
+export type { SourceResource } from "./source";
+export type { TLSConfig } from "../core/source/tls";

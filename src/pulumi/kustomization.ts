@@ -2,13 +2,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Inventory } from "../core/kube/inventory";
 import type { KustomizationChanges } from "../core/reconcile/kustomization";
-import type { GitRepository } from "./git-repository";
 import { kustomizationProvider } from "./providers";
+import type { SourceResource } from "./source";
 
 /** KustomizationArgs are Flux's Kustomization fields. */
 export interface KustomizationArgs {
-  /** The source whose artifact is built and applied. */
-  sourceRef: GitRepository;
+  /** The source whose artifact is built and applied: a GitRepository, OCIRepository or Bucket. */
+  sourceRef: SourceResource<"GitRepository" | "OCIRepository" | "Bucket">;
   /** Path of the overlay inside the artifact. @default "./" */
   path?: pulumi.Input<string>;
   /** Delete objects that disappeared from the build, and everything on destroy. Required, as in Flux. */

@@ -5,8 +5,11 @@ import type * as pulumi from "@pulumi/pulumi";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 
+/** HostKind names a provider exported by host.ts. */
+type HostKind = "gitRepository" | "kustomization";
+
 /** hostProvider returns the provider for one kind of host.ts. */
-function hostProvider(kind: "gitRepository" | "kustomization"): pulumi.dynamic.ResourceProvider {
+function hostProvider(kind: HostKind): pulumi.dynamic.ResourceProvider {
   return {
     check: (olds, news) => require("fluxiac/pulumi/host")[kind].check(olds, news),
     diff: (id, olds, news) => require("fluxiac/pulumi/host")[kind].diff(id, olds, news),

@@ -1,14 +1,14 @@
 // A real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) for the test suite:
 // loopback ports only, fresh TLS material and an admin token per run, everything inside one temp dir.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, openSync, rmSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePorts, makeTestCa } from "./pki";
 import { tool } from "./tools";
 
 /** ControlPlane is a running etcd + kube-apiserver + kube-controller-manager, ready for requests. */
@@ -270,91 +270,28 @@ function get(url: string, opts: { ca?: string; token?: string } = {}): Promise<{
   });
 }
 
-// freePorts binds n listeners on 127.0.0.1:0 at once (so the ports are distinct), then closes them.
-async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = createServer();
-      servers.push(s);
-      await new Promise<void>((resolve, reject) => {
-        s.once("error", reject);
-        s.listen(0, "127.0.0.1", () => resolve());
-      });
-    }
-    return servers.map((s) => {
-      const addr = s.address();
-      if (!addr || typeof addr === "string") throw new Error("listener has no port");
-      return addr.port;
-    });
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  }
-}
-
-const OPENSSL_CONFIG = `[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-[ca]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign,digitalSignature
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc
-authorityKeyIdentifier = keyid
-[client]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = clientAuth
-authorityKeyIdentifier = keyid
-`;
-
-// makePki writes a CA, the apiserver serving cert, the admin client cert (EC P-256, valid 2 days)
-// and the service-account signing key pair into dir.
+// makePki writes a CA, the apiserver serving cert, the admin client cert and the service-account
+// signing key pair into dir.
 async function makePki(dir: string) {
-  const f = (name: string) => join(dir, name);
-  const cnf = f("openssl.cnf");
-  await writeFile(cnf, OPENSSL_CONFIG);
-  const cert = (ext: string, subj: string, key: string, out: string, signer: string[]) =>
-    openssl([
-      "req", "-x509", "-config", cnf, "-extensions", ext, ...signer,
-      "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-keyout", key, "-out", out, "-subj", subj, "-days", "2",
-    ]);
-  await cert("ca", "/CN=fluxiac-ca", f("ca.key"), f("ca.crt"), []);
-  const byCA = ["-CA", f("ca.crt"), "-CAkey", f("ca.key")];
+  const ca = await makeTestCa(dir);
   const sa = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  await Promise.all([
-    cert("server", "/CN=kube-apiserver", f("apiserver.key"), f("apiserver.crt"), byCA),
-    cert("client", "/O=system:masters/CN=fluxiac-cert-user", f("client.key"), f("client.crt"), byCA),
-    writeFile(f("sa.key"), sa.privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 }),
-    writeFile(f("sa.pub"), sa.publicKey.export({ type: "spki", format: "pem" })),
+  const [serving, client] = await Promise.all([
+    ca.issue("apiserver", "server", "/CN=kube-apiserver"),
+    ca.issue("client", "client", "/O=system:masters/CN=fluxiac-cert-user"),
+    writeFile(join(dir, "sa.key"), sa.privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 }),
+    writeFile(join(dir, "sa.pub"), sa.publicKey.export({ type: "spki", format: "pem" })),
   ]);
   return {
-    caCert: f("ca.crt"),
-    caKey: f("ca.key"),
-    caPem: readFileSync(f("ca.crt"), "utf8"),
-    servingCert: f("apiserver.crt"),
-    servingKey: f("apiserver.key"),
-    clientCertPem: readFileSync(f("client.crt"), "utf8"),
-    clientKeyPem: readFileSync(f("client.key"), "utf8"),
-    saKey: f("sa.key"),
-    saPub: f("sa.pub"),
+    caCert: ca.caCert,
+    caKey: ca.caKey,
+    caPem: ca.caPem,
+    servingCert: serving.certFile,
+    servingKey: serving.keyFile,
+    clientCertPem: client.certPem,
+    clientKeyPem: client.keyPem,
+    saKey: join(dir, "sa.key"),
+    saPub: join(dir, "sa.pub"),
   };
-}
-
-function openssl(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile("openssl", args, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`openssl ${args.slice(0, 2).join(" ")} failed: ${err.message}\n${stderr}`));
-      else resolve();
-    });
-  });
 }
 
 // kubeconfigYaml renders a one-cluster, one-user kubeconfig. Credentials are double-quoted (JSON strings are

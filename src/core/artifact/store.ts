@@ -1,6 +1,7 @@
 // The content-addressed artifact store: `<dir>/sha256/<hex>.tar.gz`, written atomically.
-import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, stat, readdir, utimes } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { copyFile, mkdir, rename, rm, stat, readdir, utimes, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseDigest } from "./digest";
@@ -46,6 +47,50 @@ export class ArtifactStore {
       await mkdir(join(dest, ".."), { recursive: true });
       await rename(tmp, dest);
       return result;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /**
+   * putFile moves or copies an existing file (a chart .tgz, an OCI layer blob) into the store under the
+   * sha256 of its bytes, atomically, and returns its digest and size.
+   */
+  async putFile(file: string): Promise<PackResult> {
+    const tmpDir = join(this.dir, "tmp");
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, `${randomBytes(8).toString("hex")}.tar.gz`);
+    try {
+      await copyFile(file, tmp);
+      const hash = createHash("sha256");
+      let size = 0;
+      for await (const chunk of createReadStream(tmp)) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      const digest = `sha256:${hash.digest("hex")}`;
+      const dest = this.path(digest);
+      await mkdir(join(dest, ".."), { recursive: true });
+      await rename(tmp, dest);
+      return { digest, size };
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** putBuffer stores bytes under their sha256, atomically, and returns the digest and size. */
+  async putBuffer(data: Buffer): Promise<PackResult> {
+    const digest = `sha256:${createHash("sha256").update(data).digest("hex")}`;
+    if (await this.has(digest)) return { digest, size: data.length };
+    const tmpDir = join(this.dir, "tmp");
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, `${randomBytes(8).toString("hex")}.tar.gz`);
+    try {
+      await writeFile(tmp, data);
+      const dest = this.path(digest);
+      await mkdir(join(dest, ".."), { recursive: true });
+      await rename(tmp, dest);
+      return { digest, size: data.length };
     } finally {
       await rm(tmp, { force: true });
     }

@@ -85,8 +85,12 @@ function clusterError(object: ObjectRef, err: unknown): FluxiacError {
 
 async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceManager, ctx: ReconcileContext): Promise<{ objects: KubeObject[]; revision: string }> {
   const object = { kind: "Kustomization", name };
-  const artifactPath = await ensureSourceArtifact(spec.sourceRef, ctx);
-  const revision = spec.sourceRef.artifact.revision;
+  const ref = spec.sourceRef;
+  if (ref.kind !== "GitRepository" && ref.kind !== "OCIRepository" && ref.kind !== "Bucket") {
+    throw new FluxiacError(object, "ValidationFailed", `sourceRef.kind "${ref.kind}" is not supported: a Kustomization takes a GitRepository, OCIRepository or Bucket`);
+  }
+  const artifactPath = await ensureSourceArtifact(ref, ctx);
+  const revision = ref.artifact.revision;
   const built = await buildKustomization(artifactPath, revision, spec.path, object);
   try {
     return { objects: await normalize(m, built.objects), revision };

@@ -1,17 +1,34 @@
-// SourceReference: how a consumer (Kustomization, HelmRelease) names a source and its resolved artifact.
-import type { Artifact, GitRepositorySpec } from "../source/git-types";
+// SourceReference: how a consumer (Kustomization, HelmChart, HelmRelease) names a source and its resolved
+// artifact, and how it gets that exact artifact into the local store.
+import type { Artifact } from "../artifact/artifact";
+import type { BucketSpec } from "../source/bucket-types";
+import type { GitRepositorySpec } from "../source/git-types";
+import type { HelmChartSpec, HelmRepositorySpec } from "../source/helm-types";
+import type { OCIRepositorySpec } from "../source/oci-types";
 import type { ReconcileContext } from "./context";
 import { ensureGitArtifact } from "./git-repository";
 
 /** SourceReference is a source's kind, name, spec and the artifact the consumer must use. */
-export type SourceReference = { kind: "GitRepository"; name: string; spec: GitRepositorySpec; artifact: Artifact };
+export type SourceReference =
+  | { kind: "GitRepository"; name: string; spec: GitRepositorySpec; artifact: Artifact }
+  | { kind: "OCIRepository"; name: string; spec: OCIRepositorySpec; artifact: Artifact }
+  | { kind: "Bucket"; name: string; spec: BucketSpec; artifact: Artifact }
+  /** An OCI HelmRepository has no artifact (as in Flux): charts are pulled from the registry itself. */
+  | { kind: "HelmRepository"; name: string; spec: HelmRepositorySpec; artifact?: Artifact }
+  | { kind: "HelmChart"; name: string; spec: HelmChartSpec; artifact: Artifact };
 
-/** ensureSourceArtifact returns the local path of the referenced artifact, fetching and verifying it if needed. */
+/** SourceKind is the kind of any source. */
+export type SourceKind = SourceReference["kind"];
+
+/**
+ * ensureSourceArtifact returns the local path of the referenced artifact. When the store lacks it (another
+ * machine, another CI runner), the source fetches that exact revision again and verifies the digest.
+ */
 export function ensureSourceArtifact(ref: SourceReference, ctx: ReconcileContext): Promise<string> {
   switch (ref.kind) {
     case "GitRepository":
       return ensureGitArtifact(ref.name, ref.spec, ref.artifact, ctx);
     default:
-      throw new Error(`sourceRef.kind "${(ref as { kind: string }).kind}" is not supported; use GitRepository`);
+      throw new Error(`sourceRef.kind "${ref.kind}" cannot be used here yet`);
   }
 }

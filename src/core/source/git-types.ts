@@ -1,4 +1,5 @@
-// GitRepository spec and artifact types: Flux's source.toolkit.fluxcd.io/v1 fields, as plain data.
+// GitRepository spec types: Flux's source.toolkit.fluxcd.io/v1 fields, as plain data.
+export type { Artifact } from "../artifact/artifact";
 
 /** GitRepositoryRef selects what to fetch. Precedence (Flux's code): commit > name > tag > semver > branch. */
 export interface GitRepositoryRef {
@@ -31,11 +32,4 @@ export interface GitRepositorySpec {
   timeout?: string;
   /** Extra .sourceignore-style patterns. */
   ignore?: string;
-}
-
-/** Artifact is a source's output: a revision plus the digest of its deterministic tar.gz. */
-export interface Artifact {
-  revision: string;
-  digest: string;
-  size: number;
 }

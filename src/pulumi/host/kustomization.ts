@@ -1,0 +1,62 @@
+// Kustomization's provider-side code: check builds and dry-runs (the plan preview shows); create and
+// update apply in stages and prune; delete garbage-collects the inventory.
+import { isDeepStrictEqual } from "node:util";
+import type { Inventory } from "../../core/kube/inventory";
+import {
+  applyKustomization,
+  deleteKustomization,
+  hasChanges,
+  planKustomization,
+  type KustomizationSpec,
+} from "../../core/reconcile/kustomization";
+import type { SourceReference } from "../../core/reconcile/source-reference";
+import { context, hasUnknowns, rethrow, UNKNOWN, type Props } from "./common";
+
+function kustomizationSpec(p: Props): KustomizationSpec {
+  return {
+    sourceRef: p.sourceRef as SourceReference,
+    path: p.path,
+    prune: p.prune,
+    force: p.force,
+    namespace: p.namespace,
+    cluster: { kubeconfig: p.kubeconfig, context: p.context },
+  };
+}
+
+const KS_FIELDS = ["path", "prune", "force", "namespace", "kubeconfig", "context"];
+
+/** kustomization implements the Kustomization dynamic provider. */
+export const kustomization = {
+  async check(olds: Props, news: Props) {
+    const failures: { property: string; reason: string }[] = [];
+    if (typeof news.prune !== "boolean" && news.prune !== UNKNOWN) failures.push({ property: "prune", reason: `Kustomization "${news.name}": prune is required (true or false)` });
+    if (failures.length || hasUnknowns(news)) return { inputs: news, failures };
+    try {
+      const plan = await planKustomization(news.name, kustomizationSpec(news), { inventory: olds?.inventory, objects: olds?.objects }, context());
+      return { inputs: { ...news, plan: { revision: plan.revision, ...plan.changes }, inventory: plan.inventory, objects: plan.objects } };
+    } catch (err) {
+      rethrow("Kustomization", news.name, err);
+    }
+  },
+  async diff(_id: string, olds: Props, news: Props) {
+    if (hasUnknowns(news) || !news.plan) return { changes: true };
+    const changed =
+      hasChanges(news.plan) ||
+      olds.lastAppliedRevision !== news.plan.revision ||
+      KS_FIELDS.some((k) => !isDeepStrictEqual(olds[k] ?? null, news[k] ?? null)) ||
+      !isDeepStrictEqual(olds.inventory, news.inventory);
+    return { changes: changed };
+  },
+  async create(inputs: Props) {
+    const result = await applyKustomization(inputs.name, kustomizationSpec(inputs), undefined, context()).catch((err) => rethrow("Kustomization", inputs.name, err));
+    return { id: `Kustomization/${inputs.name}`, outs: { ...inputs, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory } };
+  },
+  async update(_id: string, olds: Props, news: Props) {
+    const previous = { inventory: olds.inventory as Inventory | undefined };
+    const result = await applyKustomization(news.name, kustomizationSpec(news), previous, context()).catch((err) => rethrow("Kustomization", news.name, err));
+    return { outs: { ...news, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory } };
+  },
+  async delete(_id: string, props: Props) {
+    await deleteKustomization(props.name, kustomizationSpec(props), props.inventory, context()).catch((err) => rethrow("Kustomization", props.name, err));
+  },
+};
