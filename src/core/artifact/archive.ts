@@ -1,6 +1,6 @@
 // Deterministic tar.gz archives of source trees, and safe extraction (Flux's pkg/artifact/storage/archive.go).
-import { createReadStream, createWriteStream } from "node:fs";
-import { lstat, mkdir, readdir, readFile } from "node:fs/promises";
+import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, readFileSync } from "node:fs";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { dirname, join, posix, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
@@ -17,55 +17,131 @@ export interface PackResult {
   size: number;
 }
 
-/** collectSourceIgnores reads every .sourceignore below root, with its directory relative to root. */
-export async function collectSourceIgnores(root: string): Promise<{ dir: string; content: string }[]> {
-  const found: { dir: string; content: string }[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    const entries = (await readdir(join(root, rel), { withFileTypes: true })).sort((a, b) => cmp(a.name, b.name));
-    for (const e of entries) {
-      const childRel = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory() && e.name !== ".git") await walk(childRel);
-      else if (e.isFile() && e.name === ".sourceignore") found.push({ dir: rel, content: await readFile(join(root, childRel), "utf8") });
-    }
-  };
-  await walk("");
-  return found;
+/** SourceIgnoreFile is a .sourceignore found in a tree, with its directory relative to the root. */
+export interface SourceIgnoreFile {
+  dir: string;
+  content: string;
+}
+
+/** TreeEntry is a directory or regular file of a source tree, relative to its root. */
+interface TreeEntry {
+  rel: string;
+  dir: boolean;
 }
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** listTree returns the files and directories of root that survive the rules, in archive order. */
-export async function listTree(root: string, rules: IgnoreRules): Promise<{ rel: string; dir: boolean; mode: number; size: number }[]> {
-  const out: { rel: string; dir: boolean; mode: number; size: number }[] = [];
+/**
+ * walkTree lists the directories and regular files below root in archive order (sorted by name, a
+ * directory before its contents) and reads every .sourceignore on the way, in one pass. Symlinks and
+ * other non-regular files never enter an artifact. `.git` is not descended.
+ */
+async function walkTree(root: string): Promise<{ entries: TreeEntry[]; ignores: SourceIgnoreFile[] }> {
+  const entries: TreeEntry[] = [];
+  const ignores: SourceIgnoreFile[] = [];
   const walk = async (rel: string): Promise<void> => {
-    const names = (await readdir(join(root, rel))).sort(cmp);
-    for (const name of names) {
-      const childRel = rel ? `${rel}/${name}` : name;
-      const st = await lstat(join(root, childRel));
-      if (st.isDirectory()) {
-        if (rules.ignored(`${childRel}/`)) continue;
-        out.push({ rel: childRel, dir: true, mode: 0o750, size: 0 });
-        await walk(childRel);
-      } else if (st.isFile()) {
-        if (rules.ignored(childRel)) continue;
-        out.push({ rel: childRel, dir: false, mode: st.mode & 0o111 ? 0o700 : 0o600, size: st.size });
+    const dirents = (await readdir(rel ? join(root, rel) : root, { withFileTypes: true })).sort((a, b) => cmp(a.name, b.name));
+    for (const e of dirents) {
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        entries.push({ rel: childRel, dir: true });
+        if (e.name !== ".git") await walk(childRel);
+      } else if (e.isFile()) {
+        entries.push({ rel: childRel, dir: false });
+        if (e.name === ".sourceignore") ignores.push({ dir: rel, content: await readFile(join(root, childRel), "utf8") });
       }
-      // Symlinks and other non-regular files never enter an artifact.
     }
   };
   await walk("");
-  return out;
+  return { entries, ignores };
+}
+
+/** collectSourceIgnores reads every .sourceignore below root, with its directory relative to root. */
+export async function collectSourceIgnores(root: string): Promise<SourceIgnoreFile[]> {
+  return (await walkTree(root)).ignores;
+}
+
+/** filterTree drops ignored entries; an ignored directory drops everything below it. */
+function filterTree(entries: TreeEntry[], rules: IgnoreRules): TreeEntry[] {
+  const kept: TreeEntry[] = [];
+  let skipped: string | undefined;
+  for (const e of entries) {
+    if (skipped !== undefined && e.rel.startsWith(skipped)) continue;
+    skipped = undefined;
+    if (e.dir ? rules.ignored(`${e.rel}/`) : rules.ignored(e.rel)) {
+      if (e.dir) skipped = `${e.rel}/`;
+      continue;
+    }
+    kept.push(e);
+  }
+  return kept;
+}
+
+/** LoadedEntry is a file's mode and size, and its bytes when it is small enough to hold in memory. */
+interface LoadedEntry {
+  mode: number;
+  size: number;
+  data?: Buffer;
 }
 
 /**
+ * loadFile opens a file once: fstat for Flux's mode and the size, then the bytes of a small file. It is
+ * synchronous on purpose: small reads from the page cache take microseconds, while a round trip through
+ * libuv's thread pool costs more and competes with the gzip stream for the same threads.
+ */
+function loadFile(path: string): LoadedEntry {
+  const fd = openSync(path, "r");
+  try {
+    const st = fstatSync(fd);
+    const mode = st.mode & 0o111 ? 0o700 : 0o600;
+    if (st.size > SMALL_FILE) return { mode, size: st.size };
+    const data = readFileSync(fd);
+    return { mode, size: data.length, data };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * coalesce joins the archive's many small chunks (a 512-byte header, then each file) into blocks of
+ * 256 KiB, so gzip makes a few thread-pool round trips instead of two per file. Deflate's output does not
+ * depend on how its input is split, so the digest is the same.
+ */
+function coalesce(): Transform {
+  const BLOCK = 256 << 10;
+  let parts: Buffer[] = [];
+  let length = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      parts.push(chunk);
+      length += chunk.length;
+      if (length >= BLOCK) {
+        this.push(Buffer.concat(parts, length));
+        parts = [];
+        length = 0;
+      }
+      cb();
+    },
+    flush(cb) {
+      if (length) this.push(Buffer.concat(parts, length));
+      cb();
+    },
+  });
+}
+
+/** QUEUE_BYTES bounds the file bytes held in memory while the gzip stream catches up. */
+const QUEUE_BYTES = 8 << 20;
+
+/**
  * pack writes a deterministic tar.gz of root to `dest`: sorted entries, zeroed times and owners,
- * Flux's modes, no symlinks. The digest is the sha256 of the compressed bytes.
+ * Flux's modes, no symlinks. The digest is the sha256 of the compressed bytes. Small files are read
+ * synchronously while the gzip stream compresses earlier ones in the thread pool.
  */
 export async function pack(root: string, dest: string, opts: { ignore?: string } = {}): Promise<PackResult> {
-  const rules = ignoreRules(await collectSourceIgnores(root), opts.ignore);
-  const entries = await listTree(root, rules);
+  const tree = await walkTree(root);
+  const entries = filterTree(tree.entries, ignoreRules(tree.ignores, opts.ignore));
   const archive = tar.pack();
   const hash = createHash("sha256");
   let size = 0;
@@ -76,25 +152,39 @@ export async function pack(root: string, dest: string, opts: { ignore?: string }
       cb(null, chunk);
     },
   });
-  const writing = pipeline(archive, createGzip({ level: 6 }), meter, createWriteStream(dest));
+  const writing = pipeline(archive, coalesce(), createGzip({ level: 6, chunkSize: 64 * 1024 }), meter, createWriteStream(dest));
+  writing.catch(() => {}); // awaited below; a failure also fails the entry writes
   const header = { mtime: new Date(0), uid: 0, gid: 0, uname: "", gname: "" };
+  // Entries are queued without waiting for each one to be consumed; at most QUEUE_BYTES wait at a time.
+  let queued = 0;
+  let last: Promise<void> = Promise.resolve();
+  const written = (entry: (done: (err?: Error | null) => void) => void) => {
+    last = new Promise<void>((res, rej) => entry((err) => (err ? rej(err) : res())));
+    last.catch(() => {}); // awaited below
+    return last;
+  };
   for (const e of entries) {
     if (e.dir) {
-      archive.entry({ ...header, name: `${e.rel}/`, type: "directory", mode: e.mode });
-    } else if (e.size <= SMALL_FILE) {
-      // Small files (nearly every manifest) go in as one buffer: no stream per file.
-      await new Promise<void>((res, rej) => {
-        readFile(join(root, e.rel)).then((buf) => {
-          archive.entry({ ...header, name: e.rel, type: "file", mode: e.mode, size: buf.length }, buf, (err) => (err ? rej(err) : res()));
-        }, rej);
-      });
+      archive.entry({ ...header, name: `${e.rel}/`, type: "directory", mode: 0o750 });
+      continue;
+    }
+    const f = loadFile(join(root, e.rel));
+    if (f.data) {
+      const data = f.data;
+      written((done) => archive.entry({ ...header, name: e.rel, type: "file", mode: f.mode, size: data.length }, data, done));
+      queued += data.length + 512;
+      if (queued < QUEUE_BYTES) continue;
+      await last;
+      queued = 0;
     } else {
-      await new Promise<void>((res, rej) => {
-        const sink = archive.entry({ ...header, name: e.rel, type: "file", mode: e.mode, size: e.size }, (err) => (err ? rej(err) : res()));
-        createReadStream(join(root, e.rel)).on("error", rej).pipe(sink);
+      await written((done) => {
+        const sink = archive.entry({ ...header, name: e.rel, type: "file", mode: f.mode, size: f.size }, done);
+        createReadStream(join(root, e.rel)).on("error", (err) => sink.destroy(err)).pipe(sink);
       });
+      queued = 0;
     }
   }
+  await last;
   archive.finalize();
   await writing;
   return { digest: `sha256:${hash.digest("hex")}`, size };
