@@ -123,3 +123,25 @@ test("digests are validated before they become file names", () => {
   assert.throws(() => parseDigest("sha256:../../etc"), /not a sha256 digest/);
   assert.throws(() => new ArtifactStore("/tmp/s").path("md5:abc"), /not a sha256 digest/);
 });
+
+/** PINNED_DIGEST is what fluxiac 0.1 wrote for the tree below. */
+const PINNED_DIGEST = "sha256:cb0c89d889ce4c430f1bea4728e2592885a6ccd91d28fcce6fdc40cebee04c94";
+
+test("the archive format is pinned: digests recorded in state by earlier versions stay valid", async () => {
+  // Consumers on another machine re-fetch a revision and compare digests, so the bytes of an archive
+  // must never change between fluxiac versions. This tree covers directories, small and large
+  // (streamed) files, an executable, an ignored directory and a .sourceignore.
+  const dir = await tree({
+    "deploy/app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+    "deploy/big.txt": Array.from({ length: 150_000 }, (_, i) => `line ${i}\n`).join(""),
+    "tools/run.sh": "#!/bin/sh\necho hi\n",
+    "skipped/x.yaml": "x: 1\n",
+    ".sourceignore": "skipped/\n",
+  });
+  await chmod(join(dir, "tools/run.sh"), 0o755);
+  const out = join(await mkdtemp(join(scratch, "fluxiac-pack-")), "x.tar.gz");
+  const { digest, size } = await pack(dir, out);
+  assert.deepEqual((await listArchive(out)).map((e) => e.name), [".sourceignore", "deploy/", "deploy/app.yaml", "deploy/big.txt", "tools/", "tools/run.sh"]);
+  assert.equal(digest, PINNED_DIGEST);
+  assert.equal(size, (await stat(out)).size);
+});
