@@ -5,6 +5,7 @@ import { mkdtemp, mkdir, readFile, readdir, rm, symlink, utimes, writeFile, chmo
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createGzip } from "node:zlib";
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import * as tar from "tar-stream";
@@ -144,4 +145,17 @@ test("the archive format is pinned: digests recorded in state by earlier version
   assert.deepEqual((await listArchive(out)).map((e) => e.name), [".sourceignore", "deploy/", "deploy/app.yaml", "deploy/big.txt", "tools/", "tools/run.sh"]);
   assert.equal(digest, PINNED_DIGEST);
   assert.equal(size, (await stat(out)).size);
+});
+
+test("files and bytes enter the store under the sha256 of their content, atomically", async () => {
+  const store = new ArtifactStore(await mkdtemp(join(scratch, "fluxiac-store-")));
+  const bytes = Buffer.from("chart bytes\n");
+  const fromBuffer = await store.putBuffer(bytes);
+  assert.equal(fromBuffer.digest, `sha256:${createHash("sha256").update(bytes).digest("hex")}`);
+  assert.deepEqual(await readFile(store.path(fromBuffer.digest)), bytes);
+  const file = join(await mkdtemp(join(scratch, "fluxiac-blob-")), "chart.tgz");
+  await writeFile(file, bytes);
+  assert.deepEqual(await store.putFile(file), fromBuffer);
+  assert.deepEqual(await store.putBuffer(bytes), { digest: fromBuffer.digest, size: bytes.length });
+  assert.deepEqual(await readdir(join(store.dir, "tmp")), []);
 });

@@ -4,7 +4,7 @@ import { createReadStream } from "node:fs";
 import { copyFile, mkdir, rename, rm, stat, readdir, utimes, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { parseDigest } from "./digest";
+import { parseDigest, sha256Digest } from "./digest";
 import { pack, type PackResult } from "./archive";
 
 /** defaultStoreDir is $FLUXIAC_CACHE_DIR/artifacts (default ~/.cache/fluxiac/artifacts). */
@@ -36,13 +36,16 @@ export class ArtifactStore {
     }
   }
 
-  /** packDir archives a source tree into the store, atomically, and returns its digest and size. */
-  async packDir(root: string, opts: { ignore?: string } = {}): Promise<PackResult> {
+  /**
+   * write lets `produce` fill a temp file inside the store and report its digest, then renames it to
+   * its content address. The temp file is always removed; nothing is written outside the store.
+   */
+  private async write(produce: (tmp: string) => Promise<PackResult>): Promise<PackResult> {
     const tmpDir = join(this.dir, "tmp");
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${randomBytes(8).toString("hex")}.tar.gz`);
     try {
-      const result = await pack(root, tmp, opts);
+      const result = await produce(tmp);
       const dest = this.path(result.digest);
       await mkdir(join(dest, ".."), { recursive: true });
       await rename(tmp, dest);
@@ -52,15 +55,17 @@ export class ArtifactStore {
     }
   }
 
+  /** packDir archives a source tree into the store, atomically, and returns its digest and size. */
+  packDir(root: string, opts: { ignore?: string } = {}): Promise<PackResult> {
+    return this.write((tmp) => pack(root, tmp, opts));
+  }
+
   /**
-   * putFile moves or copies an existing file (a chart .tgz, an OCI layer blob) into the store under the
-   * sha256 of its bytes, atomically, and returns its digest and size.
+   * putFile copies a file (a chart .tgz, an OCI layer blob) into the store under the sha256 of its
+   * bytes, atomically, and returns its digest and size.
    */
-  async putFile(file: string): Promise<PackResult> {
-    const tmpDir = join(this.dir, "tmp");
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = join(tmpDir, `${randomBytes(8).toString("hex")}.tar.gz`);
-    try {
+  putFile(file: string): Promise<PackResult> {
+    return this.write(async (tmp) => {
       await copyFile(file, tmp);
       const hash = createHash("sha256");
       let size = 0;
@@ -68,32 +73,18 @@ export class ArtifactStore {
         hash.update(chunk as Buffer);
         size += (chunk as Buffer).length;
       }
-      const digest = `sha256:${hash.digest("hex")}`;
-      const dest = this.path(digest);
-      await mkdir(join(dest, ".."), { recursive: true });
-      await rename(tmp, dest);
-      return { digest, size };
-    } finally {
-      await rm(tmp, { force: true });
-    }
+      return { digest: `sha256:${hash.digest("hex")}`, size };
+    });
   }
 
   /** putBuffer stores bytes under their sha256, atomically, and returns the digest and size. */
   async putBuffer(data: Buffer): Promise<PackResult> {
-    const digest = `sha256:${createHash("sha256").update(data).digest("hex")}`;
+    const digest = sha256Digest(data);
     if (await this.has(digest)) return { digest, size: data.length };
-    const tmpDir = join(this.dir, "tmp");
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = join(tmpDir, `${randomBytes(8).toString("hex")}.tar.gz`);
-    try {
+    return this.write(async (tmp) => {
       await writeFile(tmp, data);
-      const dest = this.path(digest);
-      await mkdir(join(dest, ".."), { recursive: true });
-      await rename(tmp, dest);
       return { digest, size: data.length };
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    });
   }
 
   /** gc removes artifacts not used for maxAgeMs (default 7 days), except those in keep. */
