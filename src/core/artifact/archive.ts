@@ -59,12 +59,23 @@ export async function listTree(root: string, rules: IgnoreRules): Promise<{ rel:
   return out;
 }
 
+/** PackOptions select what enters an archive. */
+export interface PackOptions {
+  /** Extra .sourceignore patterns (a source's `ignore` field). */
+  ignore?: string;
+  /**
+   * rules replace the tree's .sourceignore files, Flux's defaults and `ignore`, for sources that filter
+   * before writing the tree (a Bucket filters its keys, and Flux archives the result unfiltered).
+   */
+  rules?: IgnoreRules;
+}
+
 /**
  * pack writes a deterministic tar.gz of root to `dest`: sorted entries, zeroed times and owners,
  * Flux's modes, no symlinks. The digest is the sha256 of the compressed bytes.
  */
-export async function pack(root: string, dest: string, opts: { ignore?: string } = {}): Promise<PackResult> {
-  const rules = ignoreRules(await collectSourceIgnores(root), opts.ignore);
+export async function pack(root: string, dest: string, opts: PackOptions = {}): Promise<PackResult> {
+  const rules = opts.rules ?? ignoreRules(await collectSourceIgnores(root), opts.ignore);
   const entries = await listTree(root, rules);
   const archive = tar.pack();
   const hash = createHash("sha256");

@@ -5,7 +5,7 @@ import { copyFile, mkdir, rename, rm, stat, readdir, utimes, writeFile } from "n
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseDigest } from "./digest";
-import { pack, type PackResult } from "./archive";
+import { pack, type PackOptions, type PackResult } from "./archive";
 
 /** defaultStoreDir is $FLUXIAC_CACHE_DIR/artifacts (default ~/.cache/fluxiac/artifacts). */
 export function defaultStoreDir(): string {
@@ -37,7 +37,7 @@ export class ArtifactStore {
   }
 
   /** packDir archives a source tree into the store, atomically, and returns its digest and size. */
-  async packDir(root: string, opts: { ignore?: string } = {}): Promise<PackResult> {
+  async packDir(root: string, opts: PackOptions = {}): Promise<PackResult> {
     const tmpDir = join(this.dir, "tmp");
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${randomBytes(8).toString("hex")}.tar.gz`);
