@@ -12,6 +12,7 @@ import { extract } from "../../src/core/artifact/archive";
 import { ArtifactStore } from "../../src/core/artifact/store";
 import { silentLogger } from "../../src/core/log";
 import { ensureBucketArtifact, planBucket, bucketStatus, validateBucket } from "../../src/core/reconcile/bucket";
+import { ensureSourceArtifact } from "../../src/core/reconcile/source-reference";
 import type { BucketSpec } from "../../src/core/source/bucket-types";
 import { freePort } from "../harness/pki";
 import { startS3Server, type S3Server } from "../harness/s3-server";
@@ -245,6 +246,13 @@ describe("Bucket source", () => {
       assert.equal(path, elsewhere.path(artifact.digest));
       assert.ok(await elsewhere.has(artifact.digest));
       assert.equal(await ensureBucketArtifact("fleet", spec(), artifact, ctx()), ctx().store.path(artifact.digest), "a store that has it is used as is");
+    });
+
+    test("consumers reach it through ensureSourceArtifact", async () => {
+      const { artifact } = await planBucket("fleet", spec(), undefined, ctx());
+      const elsewhere = new ArtifactStore(await mkdtemp(join(scratch, "store-")));
+      const path = await ensureSourceArtifact({ kind: "Bucket", name: "fleet", spec: spec(), artifact }, { store: elsewhere, log: silentLogger });
+      assert.deepEqual(await filesOf(path), await filesOf(ctx().store.path(artifact.digest)));
     });
 
     test("a digest that does not match the downloaded content is an error naming both digests", async () => {
