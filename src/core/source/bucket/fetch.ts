@@ -8,7 +8,7 @@ import type { Artifact } from "../../artifact/artifact";
 import type { ArtifactStore } from "../../artifact/store";
 import type { Logger } from "../../log";
 import { BucketError, type BucketClient, type BucketObject } from "./client";
-import { bucketRevision, keyFilter, objectPath, SOURCEIGNORE } from "./revision";
+import { bucketRevision, checkKey, keyFilter, objectPath, SOURCEIGNORE } from "./revision";
 
 /**
  * DOWNLOAD_CONCURRENCY bounds parallel downloads (and sockets). Flux allows 100; fluxiac runs inside a
@@ -64,7 +64,7 @@ export async function indexBucket(client: BucketClient, opts: { prefix?: string;
   const objects: BucketObject[] = [];
   for await (const o of client.list(opts.prefix, ctx.signal)) {
     if (o.key.endsWith("/") || o.key === SOURCEIGNORE) continue;
-    objectPath("/artifact-root", o.key); // throws for escaping keys
+    checkKey(o.key);
     if (!filter.excluded(o.key)) objects.push(o);
   }
   const revision = bucketRevision(objects);

@@ -28,18 +28,24 @@ export function bucketRevision(objects: readonly BucketObject[]): string {
 }
 
 /**
- * objectPath maps an object key to its file under root, or throws a BucketError of kind "invalidKey" for
- * keys that are absolute, contain a `..` segment, or would resolve outside root. Such keys are never
- * written. (Flux joins keys to its temp dir unchecked.)
+ * checkKey throws a BucketError of kind "invalidKey" for object keys that name the root, are absolute or contain
+ * a `..` segment: such keys are never written. (Flux joins keys to its temp dir unchecked.)
  */
-export function objectPath(root: string, key: string): string {
+export function checkKey(key: string): void {
   const reject = (why: string) => new BucketError("invalidKey", `object key "${key}" ${why}; such keys are never written`, key);
-  if (key === "" || key.includes("\0")) throw reject("is empty or contains a NUL byte");
+  if (key.includes("\0") || posix.normalize(key).replace(/\/+$/, "") === ".") throw reject("is empty, names the root or contains a NUL byte");
   if (key.startsWith("/") || key.startsWith("\\") || /^[A-Za-z]:/.test(key)) throw reject("is an absolute path");
-  if (key.split(/[/\\]/).includes("..")) throw reject("contains a \"..\" segment that would escape the artifact root");
+  if (key.split(/[/\\]/).includes("..")) throw reject('contains a ".." segment that would escape the artifact root');
+}
+
+/** objectPath maps an object key to its file under root, after checkKey, and only if it lands below root. */
+export function objectPath(root: string, key: string): string {
+  checkKey(key);
   const base = resolve(root);
   const target = resolve(base, key);
-  if (target === base || !target.startsWith(base + sep)) throw reject("does not resolve to a file inside the artifact root");
+  if (target === base || !target.startsWith(base + sep)) {
+    throw new BucketError("invalidKey", `object key "${key}" does not resolve to a file inside the artifact root; such keys are never written`, key);
+  }
   return target;
 }
 
