@@ -153,6 +153,15 @@ describe("Bucket source", () => {
     assert.equal(missing.artifact.digest, removed.artifact.digest, "the same objects pack to the same digest");
   });
 
+  test("without auth a public bucket is read anonymously, as Flux does", async () => {
+    await s3.createBucket("public");
+    await s3.put("public", "a.yaml", "public: true\n");
+    await s3.allowPublicRead("public");
+    const { artifact } = await planBucket("public", spec({ bucketName: "public", auth: undefined }), undefined, ctx());
+    assert.equal(artifact.revision, fluxRevision(await s3.list("public")));
+    assert.deepEqual(await filesOf(ctx().store.path(artifact.digest)), { "a.yaml": "public: true\n" });
+  });
+
   test("tls.caCert verifies the server's certificate; without it the TLS error names the fix", async () => {
     await s3tls.createBucket("fleet");
     await s3tls.put("fleet", "a.yaml", "tls: true\n");
@@ -180,6 +189,7 @@ describe("Bucket source", () => {
         assert.match(err.message, /Bucket "fleet": authentication to http:\/\/127\.0\.0\.1:\d+ failed .*check auth/);
         assert.equal(err.message.includes(auth.secretKey), false, "the secret key is not in the message");
       }
+      // A private bucket read anonymously.
       await assert.rejects(planBucket("fleet", spec({ auth: undefined }), undefined, ctx()), /Bucket "fleet": authentication to .* failed \(AccessDenied.*check auth/);
     });
 

@@ -8,7 +8,7 @@ import { Agent as HttpsAgent } from "node:https";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { freePort, makeTestCa } from "./pki";
 import { tool } from "./tools";
 
@@ -37,6 +37,8 @@ export interface S3Server {
   /** dataDir is the posix backend's root: object `k` of bucket `b` is the file `<dataDir>/b/k`. */
   dataDir: string;
   createBucket(name: string): Promise<void>;
+  /** allowPublicRead lets anonymous clients list the bucket and read its objects (a bucket policy). */
+  allowPublicRead(bucket: string): Promise<void>;
   /** put writes an object and returns its ETag as the server reports it (with quotes). */
   put(bucket: string, key: string, body: string | Buffer): Promise<string>;
   remove(bucket: string, key: string): Promise<void>;
@@ -127,6 +129,10 @@ export async function startS3Server(opts: { tls?: boolean; parent?: string } = {
       dataDir,
       async createBucket(name) {
         await s3.send(new CreateBucketCommand({ Bucket: name }));
+      },
+      async allowPublicRead(bucket) {
+        const statement = { Effect: "Allow", Principal: "*", Action: ["s3:GetObject", "s3:ListBucket"], Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`] };
+        await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) }));
       },
       async put(bucket, key, body) {
         return (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))).ETag ?? "";
