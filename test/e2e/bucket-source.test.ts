@@ -4,7 +4,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -268,11 +268,28 @@ describe("Bucket source", () => {
     test("a digest that does not match the downloaded content is an error naming both digests", async () => {
       const { artifact } = await planBucket("fleet", spec(), undefined, ctx());
       const recorded = { ...artifact, digest: `sha256:${"0".repeat(64)}` };
-      await assert.rejects(
-        ensureBucketArtifact("fleet", spec(), recorded, ctx()),
-        (e: Error) =>
-          e.message.startsWith(`Bucket "fleet": digest mismatch for revision ${artifact.revision}: state has ${recorded.digest}, the downloaded content is ${artifact.digest}`),
+      const elsewhere = new ArtifactStore(await mkdtemp(join(scratch, "store-")));
+      const err = await ensureBucketArtifact("fleet", spec(), recorded, { store: elsewhere, log: silentLogger }).catch((e: Error) => e);
+      assert.ok(err instanceof Error, "ensure fails");
+      assert.ok(
+        err.message.startsWith(`Bucket "fleet": digest mismatch for revision ${artifact.revision}: state has ${recorded.digest}, the downloaded content is ${artifact.digest}`),
+        err.message,
       );
+    });
+
+    test("bytes changed behind the server's back under the same ETag fail the server's checksum", async () => {
+      await s3.createBucket("rewritten");
+      await s3.put("rewritten", "a.yaml", "a: 1\n");
+      const rewritten = spec({ bucketName: "rewritten" });
+      const { artifact } = await planBucket("rewritten", rewritten, undefined, ctx());
+      await writeFile(join(s3.dataDir, "rewritten", "a.yaml"), "a: 666\n"); // same inode: the ETag and checksum attributes stay
+      assert.equal(fluxRevision(await s3.list("rewritten")), artifact.revision, "the listing did not change");
+      const elsewhere = new ArtifactStore(await mkdtemp(join(scratch, "store-")));
+      await assert.rejects(
+        ensureBucketArtifact("rewritten", rewritten, artifact, { store: elsewhere, log: silentLogger }),
+        /Bucket "rewritten": object "a\.yaml" in bucket "rewritten" does not match the checksum the server stored/,
+      );
+      assert.equal(await elsewhere.has(artifact.digest), false);
     });
 
     test("a bucket that changed since the recorded revision is an error, never a silent re-resolve", async () => {

@@ -34,7 +34,10 @@ export interface S3Server {
   secretKey: string;
   /** caPem is the CA that signed the server's certificate (TLS mode only). */
   caPem?: string;
-  /** dataDir is the posix backend's root: object `k` of bucket `b` is the file `<dataDir>/b/k`. */
+  /**
+   * dataDir is the posix backend's root: object `k` of bucket `b` is the file `<dataDir>/b/k`. Rewriting
+   * that file in place keeps the object's ETag and checksum (extended attributes).
+   */
   dataDir: string;
   createBucket(name: string): Promise<void>;
   /** allowPublicRead lets anonymous clients list the bucket and read its objects (a bucket policy). */

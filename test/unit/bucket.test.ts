@@ -149,6 +149,7 @@ describe("errors", () => {
       [{ name: "NoSuchBucket" }, never, "bucketNotFound"],
       [{ name: "AuthorizationHeaderMalformed", message: 'the region "x" is wrong' }, never, "region"],
       [{ name: "PreconditionFailed" }, never, "changed"],
+      [new Error('Checksum mismatch: expected "a" but received "b" in response header "x-amz-checksum-crc32".'), never, "checksum"],
       [Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), never, "unreachable"],
       [Object.assign(new Error("self-signed certificate in certificate chain"), { code: "SELF_SIGNED_CERT_IN_CHAIN" }), never, "tls"],
       [{ name: "AbortError" }, never, "timeout"],

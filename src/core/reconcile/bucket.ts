@@ -86,6 +86,8 @@ export function bucketFailure(object: ObjectRef, spec: BucketSpec, err: unknown)
     case "objectNotFound":
     case "changed":
       return fail("BucketOperationFailed", `object "${e.key}" in bucket "${spec.bucketName}" changed while it was downloaded; the bucket is being written to, run again`);
+    case "checksum":
+      return fail("BucketOperationFailed", `object "${e.key}" in bucket "${spec.bucketName}" does not match the checksum the server stored (${detail}): it was changed outside the S3 API or corrupted`);
     case "timeout":
       return fail("BucketOperationFailed", `${at} did not answer within timeout ${spec.timeout ?? DEFAULT_TIMEOUT}: check endpoint and insecure, or raise timeout`);
     case "unreachable":

@@ -26,7 +26,8 @@ export interface BucketClient {
 
 /**
  * BucketErrorKind classifies a failure so that the engine can name the field to fix:
- * auth (credentials), region, bucketNotFound, objectNotFound, changed (If-Match failed), timeout,
+ * auth (credentials), region, bucketNotFound, objectNotFound, changed (If-Match failed), checksum (the
+ * bytes do not match the checksum the server stored), timeout,
  * unreachable, tls, invalidKey (a key that escapes the artifact root or collides with another), other.
  */
 export type BucketErrorKind =
@@ -35,6 +36,7 @@ export type BucketErrorKind =
   | "bucketNotFound"
   | "objectNotFound"
   | "changed"
+  | "checksum"
   | "timeout"
   | "unreachable"
   | "tls"

@@ -81,6 +81,7 @@ export function classifyS3Error(err: unknown, signal: AbortSignal, key?: string)
     if (name === "NoSuchBucket") return "bucketNotFound";
     if (name === "NoSuchKey" || (key !== undefined && (name === "NotFound" || status === 404))) return "objectNotFound";
     if (name === "PreconditionFailed" || status === 412) return "changed";
+    if (/^Checksum mismatch/.test(e.message ?? "")) return "checksum";
     if (TLS_CODES.test(code)) return "tls";
     if (NETWORK_CODES.has(code)) return "unreachable";
     if (status === 403) return "auth";
