@@ -4,6 +4,7 @@
 export type Reason =
   | "ValidationFailed"
   | "GitOperationFailed"
+  | "BucketOperationFailed"
   | "AuthenticationFailed"
   | "RefNotFound"
   | "ArtifactFailed"

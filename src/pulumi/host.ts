@@ -3,5 +3,6 @@
 // by one fluxiac version is handled by whatever fluxiac version is installed. It translates Pulumi
 // inputs and outputs to engine specs and results, and nothing more.
 export { UNKNOWN, hasUnknowns } from "./host/common";
+export { bucket } from "./host/bucket";
 export { gitRepository } from "./host/git-repository";
 export { kustomization } from "./host/kustomization";

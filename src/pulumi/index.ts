@@ -1,5 +1,6 @@
 // fluxiac/pulumi: Flux's kinds as Pulumi component resources.
 export { GitRepository, type GitRepositoryArgs, type GitAuthArgs } from "./git-repository";
+export { Bucket, type BucketArgs, type BucketAuthArgs } from "./bucket";
 export { Kustomization, type KustomizationArgs, type KustomizationPlanOutput } from "./kustomization";
 export type { Artifact, GitRepositoryRef } from "../core/source/git-types";
 export type { Inventory, InventoryEntry } from "../core/kube/inventory";

@@ -36,9 +36,10 @@ function cmp(a: string, b: string): number {
 /**
  * walkTree lists the directories and regular files below root in archive order (sorted by name, a
  * directory before its contents) and reads every .sourceignore on the way, in one pass. Symlinks and
- * other non-regular files never enter an artifact. `.git` is not descended.
+ * other non-regular files never enter an artifact. Directories for which `skip` is true are listed but
+ * not descended: by default `.git` (always excluded by the ignore rules, and the largest part of a checkout).
  */
-async function walkTree(root: string): Promise<{ entries: TreeEntry[]; ignores: SourceIgnoreFile[] }> {
+async function walkTree(root: string, skip: (rel: string, name: string) => boolean = (_rel, name) => name === ".git"): Promise<{ entries: TreeEntry[]; ignores: SourceIgnoreFile[] }> {
   const entries: TreeEntry[] = [];
   const ignores: SourceIgnoreFile[] = [];
   const walk = async (rel: string): Promise<void> => {
@@ -47,7 +48,7 @@ async function walkTree(root: string): Promise<{ entries: TreeEntry[]; ignores: 
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
         entries.push({ rel: childRel, dir: true });
-        if (e.name !== ".git") await walk(childRel);
+        if (!skip(childRel, e.name)) await walk(childRel);
       } else if (e.isFile()) {
         entries.push({ rel: childRel, dir: false });
         if (e.name === ".sourceignore") ignores.push({ dir: rel, content: await readFile(join(root, childRel), "utf8") });
@@ -134,14 +135,26 @@ function coalesce(): Transform {
 /** QUEUE_BYTES bounds the file bytes held in memory while the gzip stream catches up. */
 const QUEUE_BYTES = 8 << 20;
 
+/** PackOptions select what enters an archive. */
+export interface PackOptions {
+  /** Extra .sourceignore patterns (a source's `ignore` field). */
+  ignore?: string;
+  /**
+   * rules replace the tree's .sourceignore files, Flux's defaults and `ignore`, for sources that filter
+   * before writing the tree (a Bucket filters its keys, and Flux archives the result unfiltered).
+   */
+  rules?: IgnoreRules;
+}
+
 /**
  * pack writes a deterministic tar.gz of root to `dest`: sorted entries, zeroed times and owners,
  * Flux's modes, no symlinks. The digest is the sha256 of the compressed bytes. Small files are read
  * synchronously while the gzip stream compresses earlier ones in the thread pool.
  */
-export async function pack(root: string, dest: string, opts: { ignore?: string } = {}): Promise<PackResult> {
-  const tree = await walkTree(root);
-  const entries = filterTree(tree.entries, ignoreRules(tree.ignores, opts.ignore));
+export async function pack(root: string, dest: string, opts: PackOptions = {}): Promise<PackResult> {
+  const given = opts.rules;
+  const tree = await walkTree(root, given && ((rel) => given.ignored(`${rel}/`)));
+  const entries = filterTree(tree.entries, given ?? ignoreRules(tree.ignores, opts.ignore));
   const archive = tar.pack();
   const hash = createHash("sha256");
   let size = 0;

@@ -5,7 +5,7 @@ import { copyFile, mkdir, rename, rm, stat, readdir, utimes, writeFile } from "n
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseDigest, sha256Digest } from "./digest";
-import { pack, type PackResult } from "./archive";
+import { pack, type PackOptions, type PackResult } from "./archive";
 
 /** defaultStoreDir is $FLUXIAC_CACHE_DIR/artifacts (default ~/.cache/fluxiac/artifacts). */
 export function defaultStoreDir(): string {
@@ -56,7 +56,7 @@ export class ArtifactStore {
   }
 
   /** packDir archives a source tree into the store, atomically, and returns its digest and size. */
-  packDir(root: string, opts: { ignore?: string } = {}): Promise<PackResult> {
+  packDir(root: string, opts: PackOptions = {}): Promise<PackResult> {
     return this.write((tmp) => pack(root, tmp, opts));
   }
 

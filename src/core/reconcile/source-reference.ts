@@ -5,6 +5,7 @@ import type { BucketSpec } from "../source/bucket-types";
 import type { GitRepositorySpec } from "../source/git-types";
 import type { HelmChartSpec, HelmRepositorySpec } from "../source/helm-types";
 import type { OCIRepositorySpec } from "../source/oci-types";
+import { ensureBucketArtifact } from "./bucket";
 import type { ReconcileContext } from "./context";
 import { ensureGitArtifact } from "./git-repository";
 
@@ -28,6 +29,8 @@ export function ensureSourceArtifact(ref: SourceReference, ctx: ReconcileContext
   switch (ref.kind) {
     case "GitRepository":
       return ensureGitArtifact(ref.name, ref.spec, ref.artifact, ctx);
+    case "Bucket":
+      return ensureBucketArtifact(ref.name, ref.spec, ref.artifact, ctx);
     default:
       throw new Error(`sourceRef.kind "${ref.kind}" cannot be used here yet`);
   }

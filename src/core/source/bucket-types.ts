@@ -12,8 +12,11 @@ export interface BucketSpec {
   /** "generic" (any S3-compatible server) or "aws"; "gcp" and "azure" are not supported yet. @default "generic" */
   provider?: "generic" | "aws" | "gcp" | "azure";
   bucketName: string;
-  /** Host[:port] of the S3 endpoint, without scheme (Flux's form); a scheme is accepted too. */
-  endpoint: string;
+  /**
+   * Host[:port] of the S3 endpoint, without scheme (Flux's form); a scheme is accepted too. Required
+   * unless provider is "aws", where the SDK derives it from the region.
+   */
+  endpoint?: string;
   /** @default "us-east-1" */
   region?: string;
   /** Only keys with this prefix are listed (server-side filter). */
