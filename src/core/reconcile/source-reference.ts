@@ -7,6 +7,7 @@ import type { HelmChartSpec, HelmRepositorySpec } from "../source/helm-types";
 import type { OCIRepositorySpec } from "../source/oci-types";
 import type { ReconcileContext } from "./context";
 import { ensureGitArtifact } from "./git-repository";
+import { ensureOCIArtifact } from "./oci-repository";
 
 /** SourceReference is a source's kind, name, spec and the artifact the consumer must use. */
 export type SourceReference =
@@ -28,6 +29,8 @@ export function ensureSourceArtifact(ref: SourceReference, ctx: ReconcileContext
   switch (ref.kind) {
     case "GitRepository":
       return ensureGitArtifact(ref.name, ref.spec, ref.artifact, ctx);
+    case "OCIRepository":
+      return ensureOCIArtifact(ref.name, ref.spec, ref.artifact, ctx);
     default:
       throw new Error(`sourceRef.kind "${ref.kind}" cannot be used here yet`);
   }

@@ -4,3 +4,5 @@ export { credentialsFor, parseChallenge, RegistryAuthError, type Credentials, ty
 export { RegistryClient, RegistryError, type RegistryClientOptions, type ManifestResult } from "./client";
 export { MEDIA_TYPES, ANNOTATIONS, isTarGzip, type Descriptor, type ImageManifest } from "./manifest";
 export { pushArtifact, type PushArtifactOptions, type PushResult } from "./push";
+export { resolveOCIRef, selectSemverTag, versionOfTag, tagOfVersion, manifestDigestOfRevision, type OCITarget } from "./resolve";
+export { pullOCIArtifact, selectLayer, type PullOptions } from "./pull";
