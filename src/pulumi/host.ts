@@ -5,3 +5,4 @@
 export { UNKNOWN, hasUnknowns } from "./host/common";
 export { gitRepository } from "./host/git-repository";
 export { kustomization } from "./host/kustomization";
+export { ociRepository } from "./host/oci-repository";

@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 /* eslint-disable @typescript-eslint/no-require-imports */
 
 /** HostKind names a provider exported by host.ts. */
-type HostKind = "gitRepository" | "kustomization";
+type HostKind = "gitRepository" | "kustomization" | "ociRepository";
 
 /** hostProvider returns the provider for one kind of host.ts. */
 function hostProvider(kind: HostKind): pulumi.dynamic.ResourceProvider {
@@ -24,3 +24,6 @@ export const gitRepositoryProvider = hostProvider("gitRepository");
 
 /** kustomizationProvider is the Kustomization dynamic provider. */
 export const kustomizationProvider = hostProvider("kustomization");
+
+/** ociRepositoryProvider is the OCIRepository dynamic provider. */
+export const ociRepositoryProvider = hostProvider("ociRepository");
