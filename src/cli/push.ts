@@ -12,7 +12,7 @@ import type { CliOutput } from "./output";
 interface PushArtifactFlags {
   source?: string;
   revision?: string;
-  annotation: string[];
+  annotation?: string[];
   creds?: string;
   dockerConfig?: string;
   insecure?: boolean;
@@ -24,7 +24,7 @@ interface PushArtifactFlags {
 /** PASSWORD_ENV holds the registry password when --creds gives only a user name. */
 export const PASSWORD_ENV = "FLUXIAC_REGISTRY_PASSWORD";
 
-function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
@@ -61,7 +61,7 @@ export function registerPushCommands(program: Command, out: CliOutput): void {
     .argument("<url>", "destination, oci://<host>[:port]/<repository>:<tag>")
     .option("--source <url>", "annotation org.opencontainers.image.source, e.g. the Git URL")
     .option("--revision <revision>", "annotation org.opencontainers.image.revision, e.g. main@sha1:<sha>")
-    .option("-a, --annotation <key=value>", "extra manifest annotation (repeatable)", collect, [])
+    .option("-a, --annotation <key=value>", "extra manifest annotation (repeatable)", collect)
     .option("--creds <user[:password]>", `registry credentials; without :password it is read from ${PASSWORD_ENV}`)
     .option("--docker-config <file>", "Docker config.json with registry credentials")
     .option("--insecure", "talk plain HTTP to the registry")
@@ -80,7 +80,7 @@ export function registerPushCommands(program: Command, out: CliOutput): void {
         tag,
         source: flags.source,
         revision: flags.revision,
-        annotations: parseAnnotations(flags.annotation),
+        annotations: parseAnnotations(flags.annotation ?? []),
         ignore: flags.ignorePaths?.split(",").join("\n"),
         auth: await credentials(flags, process.env),
         tls: flags.caFile ? { caCert: await readFile(flags.caFile, "utf8") } : undefined,

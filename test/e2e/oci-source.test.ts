@@ -44,7 +44,10 @@ async function contents(digest: string, names: string[]): Promise<Record<string,
 }
 
 /** pushLayers pushes a hand-made manifest with the given layers (for layerSelector and unsafe layers). */
-async function pushLayers(reg: OCIRegistry, repository: string, tag: string, layers: { mediaType: string; data: Buffer }[]): Promise<string> {
+async function pushLayers(
+  reg: OCIRegistry, repository: string, tag: string, layers: { mediaType: string; data: Buffer }[],
+  types: { manifest: string; config: string } = { manifest: MEDIA_TYPES.ociManifest, config: MEDIA_TYPES.fluxConfig },
+): Promise<string> {
   const client = new RegistryClient({ host: reg.host, insecure: true });
   try {
     const config = Buffer.from("{}");
@@ -52,11 +55,11 @@ async function pushLayers(reg: OCIRegistry, repository: string, tag: string, lay
     for (const l of layers) await client.pushBlob(repository, sha256Digest(l.data), l.data);
     const manifest = {
       schemaVersion: 2,
-      mediaType: MEDIA_TYPES.ociManifest,
-      config: { mediaType: MEDIA_TYPES.fluxConfig, digest: sha256Digest(config), size: config.length },
+      mediaType: types.manifest,
+      config: { mediaType: types.config, digest: sha256Digest(config), size: config.length },
       layers: layers.map((l) => ({ mediaType: l.mediaType, digest: sha256Digest(l.data), size: l.data.length })),
     };
-    return await client.putManifest(repository, tag, Buffer.from(JSON.stringify(manifest)), MEDIA_TYPES.ociManifest);
+    return await client.putManifest(repository, tag, Buffer.from(JSON.stringify(manifest)), types.manifest);
   } finally {
     await client.close();
   }
@@ -160,6 +163,17 @@ describe("OCIRepository source", () => {
     assert.equal(text.artifact.digest, sha256Digest(readme));
     await assert.rejects(planOCIRepository("layers", s(undefined), undefined, ctx()), /OCIRepository "layers": layer sha256:[0-9a-f]{64} has media type "text\/plain", which is not tar\+gzip: set layerSelector.operation to "copy"/);
     await assert.rejects(planOCIRepository("layers", s({ mediaType: "application/x-none" }), undefined, ctx()), /no layer has media type "application\/x-none" .*check layerSelector.mediaType/);
+  });
+
+  test("a Docker v2 image manifest pulls like an OCI one", async () => {
+    const layer = await tarGz([{ name: "deploy/d.yaml", content: "d: docker\n" }]);
+    const digest = await pushLayers(reg, "fleet/docker", "v1", [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", data: layer }], {
+      manifest: MEDIA_TYPES.dockerManifest,
+      config: "application/vnd.docker.container.image.v1+json",
+    });
+    const { artifact } = await planOCIRepository("docker", spec({ url: reg.url("fleet/docker"), ref: { tag: "v1" } }), undefined, ctx());
+    assert.equal(artifact.revision, `v1@${digest}`);
+    assert.deepEqual(await contents(artifact.digest, ["deploy/d.yaml"]), { "deploy/d.yaml": "d: docker\n" });
   });
 
   test("a layer with a ../ entry, an absolute path or a link is rejected", async () => {
@@ -288,5 +302,14 @@ describe("OCIRepository authentication and TLS", () => {
     assert.equal((await planOCIRepository("tls", s, undefined, ctx())).artifact.revision, `v1@${digest}`);
     await assert.rejects(planOCIRepository("tls", { ...s, tls: undefined }, undefined, ctx()), /OCIRepository "tls": the TLS certificate of 127.0.0.1:\d+ is not trusted .*: set tls.caCert/);
     await assert.rejects(planOCIRepository("tls", { ...s, insecure: true }, undefined, ctx()), /OCIRepository "tls": 127.0.0.1:\d+ serves HTTPS: unset insecure/);
+  });
+
+  test("mutual TLS: tls.cert and tls.key present the client certificate the registry requires", async () => {
+    const reg = await start({ parent: scratch, tls: true, clientCert: true });
+    const tls = { caCert: reg.caPem, cert: reg.clientCert!.certPem, key: reg.clientCert!.keyPem };
+    const { digest } = await pushArtifact({ dir: src, url: reg.url("mtls/app"), tag: "v1", tls });
+    const s: OCIRepositorySpec = { url: reg.url("mtls/app"), ref: { tag: "v1" }, tls };
+    assert.equal((await planOCIRepository("mtls", s, undefined, ctx())).artifact.revision, `v1@${digest}`);
+    await assert.rejects(planOCIRepository("mtls", { ...s, tls: { caCert: reg.caPem } }, undefined, ctx()), /OCIRepository "mtls": 127.0.0.1:\d+ requires a client certificate it trusts: set tls.cert and tls.key/);
   });
 });

@@ -20,6 +20,8 @@ export interface OCIRegistryOptions {
   parent: string;
   /** Serve HTTPS with a certificate from a fresh test CA. @default false (plain HTTP) */
   tls?: boolean;
+  /** Require a client certificate signed by the test CA (mutual TLS; needs tls). @default false */
+  clientCert?: boolean;
   /** "none" (anonymous), "htpasswd" (Basic, bcrypt) or "token" (bearer tokens from a token server). @default "none" */
   auth?: "none" | "htpasswd" | "token";
 }
@@ -34,6 +36,8 @@ export interface OCIRegistry {
   insecure: boolean;
   /** caPem is the CA of the serving certificate (TLS only). */
   caPem?: string;
+  /** clientCert is a certificate and key the registry accepts (clientCert mode). */
+  clientCert?: { certPem: string; keyPem: string };
   /** The accepted user and password (htpasswd and token modes). */
   username: string;
   password: string;
@@ -100,7 +104,9 @@ export async function startOCIRegistry(opts: OCIRegistryOptions): Promise<OCIReg
     if (opts.tls) {
       const cert = await ca!.issue("registry", "server");
       lines[3] += `\n  tls:\n    certificate: ${cert.certFile}\n    key: ${cert.keyFile}`;
+      if (opts.clientCert) lines[3] += `\n    clientcas:\n      - ${ca!.caCert}`;
     }
+    const client = opts.clientCert ? await ca!.issue("registry-client", "client") : undefined;
     let issued = 0;
     if (opts.auth === "htpasswd") {
       await writeFile(join(dir, "htpasswd"), `${username}:${await bcrypt(password)}\n`);
@@ -117,13 +123,14 @@ export async function startOCIRegistry(opts: OCIRegistryOptions): Promise<OCIReg
     let stderr = "";
     proc.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     const scheme = opts.tls ? "https" : "http";
-    await waitForRegistry(`${scheme}://127.0.0.1:${port}/v2/`, ca?.caPem, proc, () => stderr);
+    await waitForRegistry(`${scheme}://127.0.0.1:${port}/v2/`, { ca: ca?.caPem, cert: client?.certPem, key: client?.keyPem }, proc, () => stderr);
     const host = `127.0.0.1:${port}`;
     return {
       host,
       url: (repository) => `oci://${host}/${repository}`,
       insecure: !opts.tls,
       caPem: opts.tls ? ca!.caPem : undefined,
+      clientCert: client ? { certPem: client.certPem, keyPem: client.keyPem } : undefined,
       username,
       password,
       tokensIssued: () => issued,
@@ -135,8 +142,8 @@ export async function startOCIRegistry(opts: OCIRegistryOptions): Promise<OCIReg
   }
 }
 
-async function waitForRegistry(url: string, caPem: string | undefined, proc: ChildProcess, stderr: () => string): Promise<void> {
-  const agent = new Agent({ connect: { ca: caPem } });
+async function waitForRegistry(url: string, tls: { ca?: string; cert?: string; key?: string }, proc: ChildProcess, stderr: () => string): Promise<void> {
+  const agent = new Agent({ connect: tls });
   try {
     for (let i = 0; i < 200; i++) {
       if (proc.exitCode !== null) throw new Error(`docker-registry exited with ${proc.exitCode}: ${stderr()}`);

@@ -2,7 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { credentialsFor, parseChallenge } from "../../src/core/source/oci/auth";
-import { nextLink } from "../../src/core/source/oci/client";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { nextLink, RegistryClient } from "../../src/core/source/oci/client";
+import { manifestDigestOfRevision, selectSemverTag, tagOfVersion } from "../../src/core/source/oci/resolve";
 import { isTarGzip } from "../../src/core/source/oci/manifest";
 import { parseOCIReference, registryBaseUrl } from "../../src/core/source/oci/reference";
 
@@ -64,6 +67,39 @@ test("tag list pages follow the Link header and never leave the registry", () =>
   assert.equal(nextLink('</v2/app/tags/list?last=b&n=2>; rel="next"', "https://r:5000"), "/v2/app/tags/list?last=b&n=2");
   assert.equal(nextLink(undefined, "https://r:5000"), undefined);
   assert.throws(() => nextLink('<https://evil.io/v2/app/tags/list?last=b>; rel="next"', "https://r:5000"), /links to another host/);
+});
+
+test("listTags follows Link pages until the last one", async () => {
+  // Distribution 2.8 never paginates, so the pages come from a minimal endpoint that does.
+  const pages: Record<string, { tags: string[]; next?: string }> = {
+    "": { tags: ["a", "b"], next: "/v2/app/tags/list?last=b&n=2" },
+    b: { tags: ["c", "d"], next: "/v2/app/tags/list?last=d&n=2" },
+    d: { tags: ["e"] },
+  };
+  const server = createServer((req, res) => {
+    const page = pages[new URL(req.url ?? "", "http://x").searchParams.get("last") ?? ""];
+    res.writeHead(200, { "content-type": "application/json", ...(page.next ? { link: `<${page.next}>; rel="next"` } : {}) });
+    res.end(JSON.stringify({ name: "app", tags: page.tags }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const client = new RegistryClient({ host: `127.0.0.1:${(server.address() as AddressInfo).port}`, insecure: true });
+  try {
+    assert.deepEqual(await client.listTags("app"), ["a", "b", "c", "d", "e"]);
+  } finally {
+    await client.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test("semver selection reads _ as +, applies the filter first, and maps versions back to tags", () => {
+  const tags = ["1.0.0", "1.2.0_build.1", "v1.1.0", "2.0.0", "latest"];
+  assert.equal(selectSemverTag(tags, "1.x"), "1.2.0_build.1");
+  assert.equal(selectSemverTag(tags, ">= 1.0, < 2.0", "^v"), "v1.1.0");
+  assert.equal(selectSemverTag(tags, ">= 3.0"), undefined);
+  assert.equal(tagOfVersion("1.2.0+build.1"), "1.2.0_build.1");
+  assert.equal(manifestDigestOfRevision(`v1@${D}`), D);
+  assert.equal(manifestDigestOfRevision(D), D);
+  assert.equal(manifestDigestOfRevision("main@sha1:" + "a".repeat(40)), undefined);
 });
 
 test("extract needs a tar+gzip layer", () => {

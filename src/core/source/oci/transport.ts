@@ -142,6 +142,9 @@ export class RegistryTransport {
     if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_PACKET_LENGTH_TOO_LONG" || /wrong version number|packet length too long/i.test(text)) {
       return new RegistryError("OCIOperationFailed", `${this.host} does not speak HTTPS; if the registry serves plain HTTP, set insecure: true`);
     }
+    if (/ALERT_CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_HANDSHAKE_FAILURE/.test(code) || /certificate required|bad certificate/i.test(text)) {
+      return new RegistryError("AuthenticationFailed", `${this.host} requires a client certificate it trusts: set tls.cert and tls.key`);
+    }
     if (UNTRUSTED_TLS.has(code) || /certificate/i.test(text)) {
       return new RegistryError("AuthenticationFailed", `the TLS certificate of ${this.host} is not trusted (${code || text.trim()}): set tls.caCert to the CA that signed it`);
     }
