@@ -292,6 +292,7 @@ describe("OCIRepository authentication and TLS", () => {
     assert.ok(wrong instanceof Error);
     assert.match(wrong.message, /^OCIRepository "token": authentication to 127.0.0.1:\d+ failed: the token service rejected the credentials; check auth/);
     assert.equal(wrong.message.includes("hunter2"), false);
+    await assert.rejects(planOCIRepository("token", { ...s, auth: undefined }, undefined, ctx()), /OCIRepository "token": 127.0.0.1:\d+ requires credentials: set auth/);
   });
 
   test("TLS: tls.caCert trusts the registry; without it the certificate is refused; insecure is never implied", async () => {

@@ -111,7 +111,7 @@ export class RegistryTransport {
         continue;
       }
       if (o.expect.includes(res.statusCode)) return res;
-      throw await this.statusError(res, o, retried);
+      throw await this.statusError(res, o);
     }
   }
 
@@ -131,12 +131,12 @@ export class RegistryTransport {
 
   /** transportError explains a failure below HTTP: timeout, refused connection, TLS. */
   transportError(err: unknown, signal?: AbortSignal): RegistryError {
-    const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+    const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
     const code = e.cause?.code ?? e.code ?? "";
     const text = `${e.message ?? ""} ${e.cause?.message ?? ""}`;
     const seconds = `${Math.round(this.timeoutMs / 100) / 10}s`;
     if (this.opts.signal?.aborted) return new RegistryError("OCIOperationFailed", `the call to ${this.host} was cancelled`);
-    if (signal?.aborted || /TIMEOUT/.test(code)) {
+    if (signal?.aborted || e.name === "TimeoutError" || /TIMEOUT/.test(code)) {
       return new RegistryError("OCIOperationFailed", `${this.host} did not answer within timeout ${seconds}: check the url, or raise timeout`);
     }
     if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_PACKET_LENGTH_TOO_LONG" || /wrong version number|packet length too long/i.test(text)) {
@@ -183,7 +183,11 @@ export class RegistryTransport {
     const res = await this.call(realm, { method: "GET", headers, signal });
     const text = await res.body.text();
     if (res.statusCode === 401 || res.statusCode === 403) {
-      throw new RegistryError("AuthenticationFailed", `authentication to ${this.host} failed: the token service rejected the credentials; check auth`, res.statusCode);
+      throw new RegistryError(
+        "AuthenticationFailed",
+        this.creds ? `authentication to ${this.host} failed: the token service rejected the credentials; check auth` : `${this.host} requires credentials: set auth (username/password or dockerConfigJson)`,
+        res.statusCode,
+      );
     }
     if (res.statusCode !== 200) throw new RegistryError("AuthenticationFailed", `the token service of ${this.host} answered HTTP ${res.statusCode}`, res.statusCode);
     let body: { token?: string; access_token?: string; expires_in?: number };
@@ -198,7 +202,7 @@ export class RegistryTransport {
     this.tokens.set(`${repository}:${scope}`, { header: `Bearer ${token}`, expires: Date.now() + lifetime - 10_000 });
   }
 
-  private async statusError(res: Dispatcher.ResponseData, o: SendOptions, retried: boolean): Promise<RegistryError> {
+  private async statusError(res: Dispatcher.ResponseData, o: SendOptions): Promise<RegistryError> {
     const text = o.method === "HEAD" ? "" : await res.body.text().catch(() => "");
     if (o.method === "HEAD") await res.body.dump().catch(() => {});
     const what = `${o.method} ${new URL(o.url, this.base).pathname}`;
@@ -206,7 +210,7 @@ export class RegistryTransport {
       return new RegistryError("OCIOperationFailed", `${this.host} serves HTTPS: unset insecure`, 400);
     }
     if (res.statusCode === 401) {
-      const message = this.creds || retried
+      const message = this.creds
         ? `authentication to ${this.host} failed: check the credentials in auth`
         : `${this.host} requires credentials: set auth (username/password or dockerConfigJson)`;
       return new RegistryError("AuthenticationFailed", message, 401);
