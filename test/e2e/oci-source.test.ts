@@ -12,6 +12,7 @@ import { extract } from "../../src/core/artifact/archive";
 import { sha256Digest } from "../../src/core/artifact/digest";
 import { ArtifactStore } from "../../src/core/artifact/store";
 import { silentLogger } from "../../src/core/log";
+import { ensureSourceArtifact } from "../../src/core/reconcile/source-reference";
 import { ensureOCIArtifact, planOCIRepository, type OCIRepositoryStatus } from "../../src/core/reconcile/oci-repository";
 import { MEDIA_TYPES, pushArtifact, RegistryClient } from "../../src/core/source/oci";
 import type { OCIRepositorySpec } from "../../src/core/source/oci-types";
@@ -206,13 +207,13 @@ describe("OCIRepository source", () => {
     await assert.rejects(readFile("/tmp/fluxiac-absolute.yaml"), { code: "ENOENT" });
   });
 
-  test("a consumer without the artifact pulls the exact manifest digest again and verifies the digest", async () => {
+  test("a consumer (ensureSourceArtifact) without the artifact pulls the exact manifest digest again and verifies the digest", async () => {
     const s = spec({ url: reg.url("fleet/moving"), ref: { tag: "stable" } });
     await pushArtifact({ dir: await tree({ "a.yaml": "a: 1\n" }), url: s.url, tag: "stable", insecure: true });
     const { artifact } = await planOCIRepository("moving", s, undefined, ctx());
     await pushArtifact({ dir: await tree({ "a.yaml": "a: 2\n" }), url: s.url, tag: "stable", insecure: true });
     const elsewhere = new ArtifactStore(await mkdtemp(join(scratch, "store-")));
-    const path = await ensureOCIArtifact("moving", s, artifact, { store: elsewhere, log: silentLogger });
+    const path = await ensureSourceArtifact({ kind: "OCIRepository", name: "moving", spec: s, artifact }, { store: elsewhere, log: silentLogger });
     assert.equal(path, elsewhere.path(artifact.digest));
     const other = new ArtifactStore(await mkdtemp(join(scratch, "store-")));
     const err = await ensureOCIArtifact("moving", { ...s, ignore: "*.yaml" }, artifact, { store: other, log: silentLogger }).catch((e: Error) => e);
