@@ -231,6 +231,7 @@ describe("OCIRepository source", () => {
       ["unknown repository", spec({ url: reg.url("fleet/none"), ref: { semver: "*" } }), /the repository oci:\/\/.*\/fleet\/none does not exist: check url/],
       ["plain HTTP without insecure", spec({ insecure: false }), /OCIRepository "app": 127.0.0.1:\d+ does not speak HTTPS; if the registry serves plain HTTP, set insecure: true/],
       ["a tag in the url", spec({ url: `${reg.url("fleet/app")}:v1` }), /url .* must not contain a tag; set ref.tag instead/],
+      ["a Docker config that is not JSON", spec({ auth: { dockerConfigJson: "{not json" } }), /auth.dockerConfigJson is not valid JSON/],
       ["a bad semver filter", spec({ ref: { semver: "*", semverFilter: "([" } }), /ref.semverFilter "\(\[" is not a regular expression/],
     ];
     for (const provider of ["aws", "azure", "gcp"] as const) {

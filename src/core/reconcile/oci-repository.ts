@@ -71,6 +71,13 @@ export function validateOCIRepository(spec: OCIRepositorySpec): { property: stri
   if (spec.auth?.dockerConfigJson !== undefined && (spec.auth.username !== undefined || spec.auth.password !== undefined)) {
     add("auth", "auth takes either dockerConfigJson or username/password, not both");
   }
+  if (spec.auth?.dockerConfigJson !== undefined) {
+    try {
+      JSON.parse(spec.auth.dockerConfigJson);
+    } catch {
+      add("auth.dockerConfigJson", "auth.dockerConfigJson is not valid JSON; give the content of a Docker config.json");
+    }
+  }
   if (spec.tls && Boolean(spec.tls.cert) !== Boolean(spec.tls.key)) add("tls", "tls.cert and tls.key go together (a client certificate and its key)");
   return problems;
 }
