@@ -5,6 +5,7 @@ export type Reason =
   | "ValidationFailed"
   | "GitOperationFailed"
   | "BucketOperationFailed"
+  | "OCIOperationFailed"
   | "AuthenticationFailed"
   | "RefNotFound"
   | "ArtifactFailed"

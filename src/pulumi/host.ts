@@ -6,3 +6,4 @@ export { UNKNOWN, hasUnknowns } from "./host/common";
 export { bucket } from "./host/bucket";
 export { gitRepository } from "./host/git-repository";
 export { kustomization } from "./host/kustomization";
+export { ociRepository } from "./host/oci-repository";

@@ -1,8 +1,10 @@
 // fluxiac/pulumi: Flux's kinds as Pulumi component resources.
 export { GitRepository, type GitRepositoryArgs, type GitAuthArgs } from "./git-repository";
 export { Bucket, type BucketArgs, type BucketAuthArgs } from "./bucket";
+export { OCIRepository, type OCIRepositoryArgs, type OCIAuthArgs, type OCITLSArgs } from "./oci-repository";
 export { Kustomization, type KustomizationArgs, type KustomizationPlanOutput } from "./kustomization";
 export type { Artifact, GitRepositoryRef } from "../core/source/git-types";
 export type { Inventory, InventoryEntry } from "../core/kube/inventory";
 export type { SourceResource } from "./source";
 export type { TLSConfig } from "../core/source/tls";
+export type { OCILayerSelector, OCIRepositoryRef } from "../core/source/oci-types";

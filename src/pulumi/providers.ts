@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 /* eslint-disable @typescript-eslint/no-require-imports */
 
 /** HostKind names a provider exported by host.ts. */
-type HostKind = "gitRepository" | "kustomization" | "bucket";
+type HostKind = "gitRepository" | "kustomization" | "bucket" | "ociRepository";
 
 /** hostProvider returns the provider for one kind of host.ts. */
 function hostProvider(kind: HostKind): pulumi.dynamic.ResourceProvider {
@@ -27,3 +27,6 @@ export const kustomizationProvider = hostProvider("kustomization");
 
 /** bucketProvider is the Bucket dynamic provider. */
 export const bucketProvider = hostProvider("bucket");
+
+/** ociRepositoryProvider is the OCIRepository dynamic provider. */
+export const ociRepositoryProvider = hostProvider("ociRepository");

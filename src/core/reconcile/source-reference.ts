@@ -8,6 +8,7 @@ import type { OCIRepositorySpec } from "../source/oci-types";
 import { ensureBucketArtifact } from "./bucket";
 import type { ReconcileContext } from "./context";
 import { ensureGitArtifact } from "./git-repository";
+import { ensureOCIArtifact } from "./oci-repository";
 
 /** SourceReference is a source's kind, name, spec and the artifact the consumer must use. */
 export type SourceReference =
@@ -31,6 +32,8 @@ export function ensureSourceArtifact(ref: SourceReference, ctx: ReconcileContext
       return ensureGitArtifact(ref.name, ref.spec, ref.artifact, ctx);
     case "Bucket":
       return ensureBucketArtifact(ref.name, ref.spec, ref.artifact, ctx);
+    case "OCIRepository":
+      return ensureOCIArtifact(ref.name, ref.spec, ref.artifact, ctx);
     default:
       throw new Error(`sourceRef.kind "${ref.kind}" cannot be used here yet`);
   }
