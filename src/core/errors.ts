@@ -6,6 +6,8 @@ export type Reason =
   | "GitOperationFailed"
   | "AuthenticationFailed"
   | "RefNotFound"
+  | "FetchFailed"
+  | "ChartNotFound"
   | "ArtifactFailed"
   | "BuildFailed"
   | "ApplyFailed"

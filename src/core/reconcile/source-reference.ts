@@ -7,6 +7,8 @@ import type { HelmChartSpec, HelmRepositorySpec } from "../source/helm-types";
 import type { OCIRepositorySpec } from "../source/oci-types";
 import type { ReconcileContext } from "./context";
 import { ensureGitArtifact } from "./git-repository";
+import { ensureHelmChartArtifact } from "./helm-chart";
+import { ensureHelmRepositoryArtifact } from "./helm-repository";
 
 /** SourceReference is a source's kind, name, spec and the artifact the consumer must use. */
 export type SourceReference =
@@ -28,6 +30,10 @@ export function ensureSourceArtifact(ref: SourceReference, ctx: ReconcileContext
   switch (ref.kind) {
     case "GitRepository":
       return ensureGitArtifact(ref.name, ref.spec, ref.artifact, ctx);
+    case "HelmRepository":
+      return ensureHelmRepositoryArtifact(ref.name, ref.spec, ref.artifact, ctx);
+    case "HelmChart":
+      return ensureHelmChartArtifact(ref.name, ref.spec, ref.artifact, ctx);
     default:
       throw new Error(`sourceRef.kind "${ref.kind}" cannot be used here yet`);
   }
