@@ -4,4 +4,6 @@
 // inputs and outputs to engine specs and results, and nothing more.
 export { UNKNOWN, hasUnknowns } from "./host/common";
 export { gitRepository } from "./host/git-repository";
+export { helmChart } from "./host/helm-chart";
+export { helmRepository } from "./host/helm-repository";
 export { kustomization } from "./host/kustomization";

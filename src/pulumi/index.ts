@@ -1,5 +1,7 @@
 // fluxiac/pulumi: Flux's kinds as Pulumi component resources.
 export { GitRepository, type GitRepositoryArgs, type GitAuthArgs } from "./git-repository";
+export { HelmRepository, type HelmRepositoryArgs, type HelmRepositoryAuthArgs } from "./helm-repository";
+export { HelmChart, type HelmChartArgs } from "./helm-chart";
 export { Kustomization, type KustomizationArgs, type KustomizationPlanOutput } from "./kustomization";
 export type { Artifact, GitRepositoryRef } from "../core/source/git-types";
 export type { Inventory, InventoryEntry } from "../core/kube/inventory";

@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 /* eslint-disable @typescript-eslint/no-require-imports */
 
 /** HostKind names a provider exported by host.ts. */
-type HostKind = "gitRepository" | "kustomization";
+type HostKind = "gitRepository" | "helmRepository" | "helmChart" | "kustomization";
 
 /** hostProvider returns the provider for one kind of host.ts. */
 function hostProvider(kind: HostKind): pulumi.dynamic.ResourceProvider {
@@ -21,6 +21,12 @@ function hostProvider(kind: HostKind): pulumi.dynamic.ResourceProvider {
 
 /** gitRepositoryProvider is the GitRepository dynamic provider. */
 export const gitRepositoryProvider = hostProvider("gitRepository");
+
+/** helmRepositoryProvider is the HelmRepository dynamic provider. */
+export const helmRepositoryProvider = hostProvider("helmRepository");
+
+/** helmChartProvider is the HelmChart dynamic provider. */
+export const helmChartProvider = hostProvider("helmChart");
 
 /** kustomizationProvider is the Kustomization dynamic provider. */
 export const kustomizationProvider = hostProvider("kustomization");
