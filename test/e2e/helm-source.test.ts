@@ -147,6 +147,21 @@ describe("HelmRepository and HelmChart sources", () => {
     await assert.rejects(planHelmRepository("secure", securedSpec({ auth: undefined }), undefined, ctx()), /HTTP 401\): set auth to the repository's credentials/);
   });
 
+  test("a repository that requires a client certificate gets tls.cert and tls.key", async () => {
+    const mtls = await startHelmRepo({ dir: scratch, tls: await ca.issue("mtls", "server"), clientCa: ca.caPem });
+    try {
+      await mtls.addChart({ name: "app", version: "0.0.1" });
+      const client = await ca.issue("client", "client");
+      const spec = { url: mtls.url, tls: { caCert: ca.caPem, cert: client.certPem, key: client.keyPem } };
+      const ref = await repoRef(spec, "mtls");
+      assert.match(ref.artifact!.revision, /^sha256:/);
+      assert.equal((await planHelmChart("app", { sourceRef: ref, chart: "app" }, undefined, ctx())).artifact.revision, "0.0.1");
+      await assert.rejects(planHelmRepository("mtls", { url: mtls.url, tls: { caCert: ca.caPem } }, undefined, ctx()), /HelmRepository "mtls": fetching index.yaml from .* failed/);
+    } finally {
+      await mtls.stop();
+    }
+  });
+
   test("an unreachable repository fails within timeout; a refused port fails at once", async () => {
     const hang = await hangingServer();
     try {

@@ -68,6 +68,8 @@ export interface HelmRepoOptions {
   auth?: boolean;
   /** Serve HTTPS with this certificate (issue it from the test PKI). @default plain HTTP */
   tls?: IssuedCert;
+  /** With tls: require a client certificate signed by this CA (PEM). @default none required */
+  clientCa?: string;
   /** Parent directory for the repository's files. @default the OS temp dir */
   dir?: string;
 }
@@ -111,7 +113,7 @@ export async function startHelmRepo(opts: HelmRepoOptions = {}): Promise<HelmRep
       res.writeHead(404).end();
     }
   };
-  const make = (server: "repo" | "cdn"): Server => (opts.tls ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler(server)) : createHttpServer(handler(server)));
+  const make = (server: "repo" | "cdn"): Server => (opts.tls ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, ...(opts.clientCa ? { ca: opts.clientCa, requestCert: true, rejectUnauthorized: true } : {}) }, handler(server)) : createHttpServer(handler(server)));
   const servers = [make("repo"), make("cdn")];
   const ports = await Promise.all(
     servers.map(
