@@ -4,6 +4,7 @@
 export type Reason =
   | "ValidationFailed"
   | "GitOperationFailed"
+  | "OCIOperationFailed"
   | "AuthenticationFailed"
   | "RefNotFound"
   | "FetchFailed"

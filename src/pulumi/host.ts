@@ -7,3 +7,4 @@ export { gitRepository } from "./host/git-repository";
 export { helmChart } from "./host/helm-chart";
 export { helmRepository } from "./host/helm-repository";
 export { kustomization } from "./host/kustomization";
+export { ociRepository } from "./host/oci-repository";

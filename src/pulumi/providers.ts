@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 /* eslint-disable @typescript-eslint/no-require-imports */
 
 /** HostKind names a provider exported by host.ts. */
-type HostKind = "gitRepository" | "helmRepository" | "helmChart" | "kustomization";
+type HostKind = "gitRepository" | "helmRepository" | "helmChart" | "kustomization" | "ociRepository";
 
 /** hostProvider returns the provider for one kind of host.ts. */
 function hostProvider(kind: HostKind): pulumi.dynamic.ResourceProvider {
@@ -30,3 +30,6 @@ export const helmChartProvider = hostProvider("helmChart");
 
 /** kustomizationProvider is the Kustomization dynamic provider. */
 export const kustomizationProvider = hostProvider("kustomization");
+
+/** ociRepositoryProvider is the OCIRepository dynamic provider. */
+export const ociRepositoryProvider = hostProvider("ociRepository");

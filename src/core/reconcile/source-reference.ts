@@ -9,6 +9,7 @@ import type { ReconcileContext } from "./context";
 import { ensureGitArtifact } from "./git-repository";
 import { ensureHelmChartArtifact } from "./helm-chart";
 import { ensureHelmRepositoryArtifact } from "./helm-repository";
+import { ensureOCIArtifact } from "./oci-repository";
 
 /** SourceReference is a source's kind, name, spec and the artifact the consumer must use. */
 export type SourceReference =
@@ -34,6 +35,8 @@ export function ensureSourceArtifact(ref: SourceReference, ctx: ReconcileContext
       return ensureHelmRepositoryArtifact(ref.name, ref.spec, ref.artifact, ctx);
     case "HelmChart":
       return ensureHelmChartArtifact(ref.name, ref.spec, ref.artifact, ctx);
+    case "OCIRepository":
+      return ensureOCIArtifact(ref.name, ref.spec, ref.artifact, ctx);
     default:
       throw new Error(`sourceRef.kind "${ref.kind}" cannot be used here yet`);
   }

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// fluxiac: the command-line front-end. Each command group registers itself from its own file.
+import { Command } from "commander";
+import { errorMessage } from "../core/errors";
+import { consoleOutput } from "./output";
+import { registerPushCommands } from "./push";
+
+/** program builds the CLI; commands plug in as `register<Group>Commands(program, output)`. */
+export function program(): Command {
+  const cli = new Command("fluxiac").description("Flux's GitOps model in infrastructure-as-code programs").showHelpAfterError();
+  registerPushCommands(cli, consoleOutput);
+  return cli;
+}
+
+if (require.main === module) {
+  program()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      consoleOutput.failure(errorMessage(err));
+      process.exitCode = 1;
+    });
+}
