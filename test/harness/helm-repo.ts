@@ -74,11 +74,48 @@ export interface HelmRepoOptions {
   dir?: string;
 }
 
-function helm(args: string[], home: string): Promise<void> {
+function helm(args: string[], home: string, input?: string): Promise<void> {
   const env = { ...process.env, HELM_CACHE_HOME: join(home, "cache"), HELM_CONFIG_HOME: join(home, "config"), HELM_DATA_HOME: join(home, "data") };
   return new Promise((resolve, reject) => {
-    execFile(tool("helm"), args, { env }, (err, _out, stderr) => (err ? reject(new Error(`helm ${args.join(" ")}: ${stderr || err.message}`)) : resolve()));
+    const child = execFile(tool("helm"), args, { env }, (err, _out, stderr) => (err ? reject(new Error(`helm ${args[0]} ${args[1]}: ${stderr || err.message}`)) : resolve()));
+    child.stdin?.end(input ?? "");
   });
+}
+
+/** OCIChartTarget is where pushChart pushes: a registry base `oci://host/path` and how to reach it. */
+export interface OCIChartTarget {
+  /** `oci://127.0.0.1:<port>/<path>`; the chart lands at `<path>/<chart name>`. */
+  url: string;
+  /** Plain HTTP. */
+  insecure: boolean;
+  /** CA of the registry's certificate (HTTPS). */
+  caPem?: string;
+  /** Credentials, given to `helm registry login` on stdin. */
+  username?: string;
+  password?: string;
+}
+
+/** pushChart packages a chart with `helm package` and pushes it with `helm push` (tag: version with `_` for `+`). */
+export async function pushChart(chart: ChartSource, target: OCIChartTarget, parent: string): Promise<void> {
+  const work = await mkdtemp(join(parent, "helm-push-"));
+  try {
+    const src = join(work, chart.name);
+    for (const [p, content] of Object.entries(chartFiles(chart))) {
+      await mkdir(dirname(join(src, p)), { recursive: true });
+      await writeFile(join(src, p), content);
+    }
+    await helm(["package", src, "--destination", work], work);
+    const tls = target.insecure ? ["--plain-http"] : target.caPem ? ["--ca-file", join(work, "ca.crt")] : [];
+    if (target.caPem) await writeFile(join(work, "ca.crt"), target.caPem);
+    const registryConfig = ["--registry-config", join(work, "registry.json")];
+    if (target.username) {
+      const host = target.url.slice("oci://".length).split("/")[0];
+      await helm(["registry", "login", host, "--username", target.username, "--password-stdin", ...tls, ...registryConfig], work, target.password);
+    }
+    await helm(["push", join(work, `${chart.name}-${chart.version}.tgz`), target.url, ...tls, ...registryConfig], work);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 /** startHelmRepo starts the repository (and its second host) on free loopback ports. */

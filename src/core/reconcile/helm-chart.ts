@@ -8,14 +8,18 @@ import type { HelmChartSpec } from "../source/helm-types";
 import { ChartArchiveError } from "../source/helm/chart-archive";
 import { buildLocalChart, ChartPathError } from "../source/helm/chart-local";
 import { ChartBuildError } from "../source/helm/chart-package";
-import { pullRemoteChart, type BuiltChart } from "../source/helm/chart-remote";
+import { listOCIChartVersions, pullOCIChart } from "../source/helm/chart-oci";
+import { prepareChart, pullRemoteChart, type BuiltChart } from "../source/helm/chart-remote";
 import { isInsidePath, ValuesFileError } from "../source/helm/chart-values";
-import { ChartLookupError, selectChartVersion, type ChartVersion } from "../source/helm/index-file";
+import { ChartLookupError, selectChartVersion, validVersions, type ChartVersion, type IndexFile } from "../source/helm/index-file";
+import { RegistryError } from "../source/oci";
 import { readIndex } from "../source/helm/repository";
 import { UnsafeArchiveError } from "../artifact/archive";
 import type { ReconcileContext } from "./context";
 import { helmRepositoryType } from "./helm-repository";
-import { ensureSourceArtifact } from "./source-reference";
+import { ensureSourceArtifact, type SourceReference } from "./source-reference";
+
+type HelmRepositoryRef = Extract<SourceReference, { kind: "HelmRepository" }>;
 
 /** HelmChartStatus is what a previous reconcile observed. */
 export interface HelmChartStatus {
@@ -73,6 +77,7 @@ export function revisionMetadata(revision: string): string {
 /** chartError turns a builder's error into a FluxiacError naming the object and the fix. */
 function chartError(object: ObjectRef, err: unknown): FluxiacError {
   if (err instanceof FluxiacError) return err;
+  if (err instanceof RegistryError) return new FluxiacError(object, err.reason, err.message);
   if (err instanceof ChartLookupError) return new FluxiacError(object, err.reason, err.message);
   if (err instanceof ValuesFileError || err instanceof ChartPathError) return new FluxiacError(object, "BuildFailed", err.message);
   if (err instanceof UnsafeArchiveError || err instanceof ChartArchiveError) return new FluxiacError(object, "ArtifactFailed", `the chart archive is rejected: ${err.message}`);
@@ -80,14 +85,27 @@ function chartError(object: ObjectRef, err: unknown): FluxiacError {
   return new FluxiacError(object, "BuildFailed", errorMessage(err));
 }
 
-async function remoteEntry(spec: HelmChartSpec, ctx: ReconcileContext, exactVersion?: string): Promise<ChartVersion> {
-  const index = await readIndex(await ensureSourceArtifact(spec.sourceRef, ctx));
+/** remoteEntry selects the chart version from the HelmRepository's index, or from the OCI registry's tags. */
+async function remoteEntry(spec: HelmChartSpec, ref: HelmRepositoryRef, ctx: ReconcileContext, exactVersion?: string): Promise<ChartVersion> {
+  const index: IndexFile =
+    helmRepositoryType(ref.spec) === "oci"
+      ? { apiVersion: "v1", entries: { [spec.chart]: validVersions(await listOCIChartVersions({ repository: ref.spec, chart: spec.chart, signal: ctx.signal })) } }
+      : await readIndex(await ensureSourceArtifact(ref, ctx));
   try {
     return selectChartVersion(index, spec.chart, exactVersion ?? spec.version ?? "*");
   } catch (err) {
-    if (err instanceof ChartLookupError) throw new ChartLookupError(err.reason, `HelmRepository "${spec.sourceRef.name}": ${err.message}`);
+    if (err instanceof ChartLookupError) throw new ChartLookupError(err.reason, `HelmRepository "${ref.name}": ${err.message}`);
     throw err;
   }
+}
+
+/** pullChart downloads the selected chart over HTTP or from the OCI registry and prepares it. */
+async function pullChart(object: ObjectRef, spec: HelmChartSpec, ref: HelmRepositoryRef, cv: ChartVersion, ctx: ReconcileContext): Promise<BuiltChart> {
+  const opts = { valuesFiles: spec.valuesFiles, ignoreMissingValuesFiles: spec.ignoreMissingValuesFiles, signal: ctx.signal };
+  if (helmRepositoryType(ref.spec) === "oci") {
+    return prepareChart(object, cv, await pullOCIChart({ repository: ref.spec, chart: spec.chart, signal: ctx.signal }, cv.version), opts);
+  }
+  return pullRemoteChart(object, cv, { ...opts, repositoryName: ref.name, repository: ref.spec });
 }
 
 async function store(built: BuiltChart, ctx: ReconcileContext, metadata?: Record<string, string>): Promise<Artifact> {
@@ -111,13 +129,12 @@ export async function planHelmChart(name: string, spec: HelmChartSpec, previous:
   try {
     const ref = spec.sourceRef;
     if (ref.kind === "HelmRepository") {
-      if (helmRepositoryType(ref.spec) === "oci") throw new FluxiacError(object, "ValidationFailed", `HelmRepository "${ref.name}" is of type oci: OCI charts are not supported yet`);
-      const cv = await remoteEntry(spec, ctx);
+      const cv = await remoteEntry(spec, ref, ctx);
       if (await reusable(prev?.metadata?.version === cv.version)) {
         ctx.log.debug(`${kind} "${name}": chart version ${cv.version} unchanged`);
         return { artifact: prev!, fetched: false, observedSettings };
       }
-      const built = await pullRemoteChart(object, cv, { repositoryName: ref.name, repository: ref.spec, valuesFiles: spec.valuesFiles, ignoreMissingValuesFiles: spec.ignoreMissingValuesFiles, signal: ctx.signal });
+      const built = await pullChart(object, spec, ref, cv, ctx);
       const artifact = await store(built, ctx, { chart: cv.name, version: cv.version });
       ctx.log.info(`${kind} "${name}": stored chart ${cv.name} ${artifact.revision} (${artifact.size} bytes)`);
       return { artifact, fetched: true, observedSettings };
@@ -151,8 +168,8 @@ export async function ensureHelmChartArtifact(name: string, spec: HelmChartSpec,
   try {
     const ref = spec.sourceRef;
     if (ref.kind === "HelmRepository") {
-      const cv = await remoteEntry(spec, ctx, artifact.metadata?.version ?? artifact.revision);
-      fresh = await store(await pullRemoteChart(object, cv, { repositoryName: ref.name, repository: ref.spec, valuesFiles: spec.valuesFiles, ignoreMissingValuesFiles: spec.ignoreMissingValuesFiles, signal: ctx.signal }), ctx);
+      const cv = await remoteEntry(spec, ref, ctx, artifact.metadata?.version ?? artifact.revision);
+      fresh = await store(await pullChart(object, spec, ref, cv, ctx), ctx);
     } else {
       const built = await buildLocalChart(await ensureSourceArtifact(ref, ctx), {
         chart: spec.chart,

@@ -5,6 +5,7 @@ import { FluxiacError, errorMessage } from "../errors";
 import type { Artifact } from "../artifact/artifact";
 import type { HelmRepositorySpec } from "../source/helm-types";
 import { fetchIndex } from "../source/helm/repository";
+import { parseOCIReference } from "../source/oci";
 import type { ReconcileContext } from "./context";
 
 /** HelmRepositoryStatus is what a previous reconcile observed. */
@@ -42,6 +43,13 @@ export function validateHelmRepository(spec: HelmRepositorySpec): { property: st
     }
     if (url && (url.username || url.password)) problems.push({ property: "url", reason: "url must not contain credentials: put them in auth" });
     else if (url && type === "oci" && url.protocol !== "oci:") problems.push({ property: "url", reason: `type oci needs an oci:// url, not "${url.protocol}//"` });
+    else if (url && type === "oci") {
+      try {
+        parseOCIReference(spec.url);
+      } catch (err) {
+        problems.push({ property: "url", reason: errorMessage(err) });
+      }
+    }
     else if (url && type === "default" && url.protocol !== "http:" && url.protocol !== "https:") {
       problems.push({ property: "url", reason: `url must start with https:// or http:// (or oci:// for an OCI registry), not "${url.protocol}//"` });
     }

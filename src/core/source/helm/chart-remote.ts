@@ -1,5 +1,6 @@
-// Charts from an HTTP HelmRepository: download the selected version (URL relative to the repository or
-// absolute), verify the index digest, check the archive, and apply valuesFiles by packaging it again.
+// Charts from a HelmRepository: download the selected version over HTTP (URL relative to the repository or
+// absolute) and verify the index digest; every downloaded chart (HTTP or OCI) is checked and valuesFiles are
+// applied by packaging it again.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,9 +28,8 @@ export interface BuiltChart {
 }
 
 /**
- * pullRemoteChart downloads one index entry's chart. With valuesFiles the merged values replace
- * values.yaml and the version gets `+<12 hex of the merged values' sha256>` (Flux appends the object's
- * generation, which fluxiac does not have).
+ * pullRemoteChart downloads one index entry's chart and prepares it (prepareChart). The index digest,
+ * when present, must match the downloaded bytes.
  */
 export async function pullRemoteChart(object: ObjectRef, cv: ChartVersion, opts: RemoteChartOptions): Promise<BuiltChart> {
   const url = chartUrl(opts.repository.url, cv);
@@ -44,10 +44,19 @@ export async function pullRemoteChart(object: ObjectRef, cv: ChartVersion, opts:
   if (expected && expected !== downloaded.sha256) {
     throw new FluxiacError(object, "ArtifactFailed", `chart "${cv.name}" ${cv.version} has digest sha256:${downloaded.sha256}, but the index says sha256:${expected}: the repository is inconsistent`);
   }
-  const archive = await readChartArchive(downloaded.data).catch((err: Error) => {
+  return prepareChart(object, cv, downloaded.data, opts);
+}
+
+/**
+ * prepareChart checks a downloaded chart archive and applies valuesFiles: the merged values replace
+ * values.yaml and the version gets `+<12 hex of the merged values' sha256>` (Flux appends the object's
+ * generation, which fluxiac does not have). Without valuesFiles the archive is kept as it is.
+ */
+export async function prepareChart(object: ObjectRef, cv: ChartVersion, data: Buffer, opts: Pick<RemoteChartOptions, "valuesFiles" | "ignoreMissingValuesFiles" | "signal">): Promise<BuiltChart> {
+  const archive = await readChartArchive(data).catch((err: Error) => {
     throw new FluxiacError(object, "ArtifactFailed", `chart "${cv.name}" ${cv.version} is rejected: ${err.message}`);
   });
-  if (!opts.valuesFiles?.length) return { data: downloaded.data, revision: archive.version };
+  if (!opts.valuesFiles?.length) return { data, revision: archive.version };
   const dir = await mkdtemp(join(tmpdir(), "fluxiac-chart-"));
   try {
     const chartDir = await writeChartArchive(archive, dir);

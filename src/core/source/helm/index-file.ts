@@ -47,13 +47,17 @@ export function parseIndex(text: string): IndexFile {
   const rawEntries = raw.entries && typeof raw.entries === "object" ? (raw.entries as Record<string, unknown>) : {};
   for (const [name, list] of Object.entries(rawEntries)) {
     if (!Array.isArray(list)) continue;
-    const valid = list.filter(isValidEntry).map((e) => ({ ...e, name: String(e.name), version: String(e.version) }));
-    entries[name] = valid.sort(newestFirst);
+    entries[name] = validVersions(list);
   }
   const index: IndexFile = { apiVersion: String(raw.apiVersion), entries };
   if (raw.generated !== undefined) index.generated = String(raw.generated);
   for (const field of ["serverInfo", "annotations", "publicKeys"]) if (raw[field] !== undefined) index[field] = raw[field];
   return index;
+}
+
+/** validVersions keeps the valid entries (a name without a path, a semver version), newest first. */
+export function validVersions(list: unknown[]): ChartVersion[] {
+  return list.filter(isValidEntry).map((e) => ({ ...e, name: String(e.name), version: String(e.version) })).sort(newestFirst);
 }
 
 function isValidEntry(e: unknown): e is ChartVersion {
