@@ -176,6 +176,18 @@ describe("HelmRepository and HelmChart sources", () => {
     await assert.rejects(planHelmRepository("bad", { url: "ftp://x", timeout: "soon" }, undefined, ctx()), /HelmRepository "bad": url must start with https:\/\/ .*; timeout: "soon" is not a duration/);
   });
 
+  test("an index over 50 MiB is refused; an index without apiVersion is not a repository", async () => {
+    const repo = await startHelmRepo({ dir: scratch });
+    try {
+      await repo.setIndex(Buffer.alloc((50 << 20) + 1, " "));
+      await assert.rejects(planHelmRepository("huge", { url: repo.url }, undefined, ctx()), /HelmRepository "huge": index.yaml from .* is larger than the 50 MiB limit/);
+      await repo.setIndex("entries: {}\n");
+      await assert.rejects(planHelmRepository("huge", { url: repo.url }, undefined, ctx()), /HelmRepository "huge": index.yaml has no apiVersion: it is not a Helm repository index .*check url/);
+    } finally {
+      await repo.stop();
+    }
+  });
+
   test("type oci has no artifact and fetches nothing, as in Flux", async () => {
     const before = plain.requests.length;
     assert.deepEqual(await planHelmRepository("oci", { url: "oci://127.0.0.1:1/charts" }, undefined, ctx()), { fetched: false });
@@ -321,6 +333,20 @@ describe("HelmRepository and HelmChart sources", () => {
     await assert.rejects(planHelmChart("podinfo", { sourceRef: ref2, chart: "../outside" }, undefined, ctx()), /HelmChart "podinfo": chart "..\/outside" must be a relative path inside the source artifact/);
     await assert.rejects(planHelmChart("podinfo", { sourceRef: ref2, chart: "/charts/podinfo" }, undefined, ctx()), /must be a relative path inside the source artifact/);
     await assert.rejects(planHelmChart("podinfo", { sourceRef: ref2, chart: "charts/none" }, undefined, ctx()), /HelmChart "podinfo": chart path "charts\/none" was not found in the source artifact: check chart/);
+  });
+
+  test("a packaged chart (.tgz) in a GitRepository is checked and used as it is, or packaged again for settings", async () => {
+    const served = Buffer.from(await (await fetch(`${plain.url}/app-1.0.0.tgz`)).arrayBuffer());
+    const repo = await git.createRepo("packaged");
+    await repo.commit({ "release/app-1.0.0.tgz": served, "release/evil.tgz": await craftChart({ name: "evil/../../x" }) });
+    const spec = { url: repo.fileUrl, ref: { branch: "main" } };
+    const sourceRef = { kind: "GitRepository" as const, name: "packaged", spec, artifact: (await planGitRepository("packaged", spec, undefined, ctx())).artifact };
+    const asIs = await planHelmChart("app", { sourceRef, chart: "release/app-1.0.0.tgz" }, undefined, ctx());
+    assert.equal(asIs.artifact.revision, "1.0.0");
+    const withValues = await planHelmChart("app", { sourceRef, chart: "release/app-1.0.0.tgz", valuesFiles: ["values-prod.yaml"] }, undefined, ctx());
+    assert.equal(withValues.artifact.revision, "1.0.0");
+    assert.deepEqual(YAML.parse((await tarEntries(await readFile(ctx().store.path(withValues.artifact.digest)))).get("app/values.yaml")!), { color: "red", replicas: 3 });
+    await assert.rejects(planHelmChart("evil", { sourceRef, chart: "release/evil.tgz" }, undefined, ctx()), /HelmChart "evil": chart "release\/evil.tgz" is neither a chart directory nor a usable chart archive: archive entry "evil\/..\/..\/x" escapes the artifact root/);
   });
 
   test("chart dependencies: file:// ones are built with helm; remote ones must be vendored", async () => {

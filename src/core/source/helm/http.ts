@@ -86,18 +86,24 @@ export class HelmGetter {
         await res.body?.cancel();
         throw tooLarge(this.object, opts, shown);
       }
+      // With a Content-Length the body goes straight into one buffer: large indexes are held once.
       const hash = createHash("sha256");
       const chunks: Buffer[] = [];
+      let into = declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
       let size = 0;
       for await (const chunk of res.body ?? []) {
-        const buf = Buffer.from(chunk as Uint8Array);
-        size += buf.length;
-        if (size > opts.maxBytes) throw tooLarge(this.object, opts, shown);
+        const buf = chunk as Uint8Array;
+        if (size + buf.length > opts.maxBytes) throw tooLarge(this.object, opts, shown);
         hash.update(buf);
-        chunks.push(buf);
+        if (into && size + buf.length <= into.length) into.set(buf, size);
+        else {
+          if (into) chunks.push(into.subarray(0, size));
+          into = undefined;
+          chunks.push(Buffer.from(buf));
+        }
+        size += buf.length;
       }
-      const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      chunks.length = 0;
+      const data = into ? into.subarray(0, size) : Buffer.concat(chunks, size);
       return { data, sha256: hash.digest("hex") };
     } catch (err) {
       if (err instanceof FluxiacError) throw err;

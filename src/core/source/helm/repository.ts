@@ -27,26 +27,27 @@ export interface FetchedIndex {
 /** fetchIndex downloads index.yaml (at most 50 MiB) within the spec's timeout. */
 export async function fetchIndex(object: ObjectRef, spec: HelmRepositorySpec, signal?: AbortSignal): Promise<FetchedIndex> {
   const getter = new HelmGetter(object, spec, signal);
-  let fetched: { data: Buffer; sha256: string };
+  let data: Buffer | undefined;
+  let sha256: string;
   try {
-    fetched = await getter.get(indexUrl(spec.url), { maxBytes: INDEX_MAX_BYTES, what: "index.yaml" });
+    ({ data, sha256 } = await getter.get(indexUrl(spec.url), { maxBytes: INDEX_MAX_BYTES, what: "index.yaml" }));
   } finally {
     await getter.close();
   }
-  const revision = `sha256:${fetched.sha256}`;
-  let data: Buffer | undefined = fetched.data;
+  const revision = `sha256:${sha256}`;
   return {
     revision,
     async store(store) {
       if (!data) throw new Error("the fetched index was already stored");
+      const text = data.toString("utf8");
+      data = undefined; // one form at a time: bytes, then text, then the parsed index
       let index: IndexFile;
       try {
-        index = parseIndex(data.toString("utf8"));
+        index = parseIndex(text);
       } catch (err) {
         if (err instanceof IndexError) throw new FluxiacError(object, "FetchFailed", `${err.message} (${spec.url}): check url`);
         throw err;
       }
-      data = undefined; // only the parsed form is kept from here on
       const { digest, size } = await store.putBuffer(Buffer.from(JSON.stringify(index)));
       return { revision, digest, size };
     },
