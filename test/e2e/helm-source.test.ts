@@ -131,10 +131,16 @@ describe("HelmRepository and HelmChart sources", () => {
     const again = await planHelmRepository("repo", spec, prev, ctx());
     assert.equal(again.fetched, false);
     assert.deepEqual(again.artifact, first.artifact);
+    const elsewhere = ctxWith(await mkdtemp(join(scratch, "store-")));
+    assert.equal(await ensureHelmRepositoryArtifact("repo", spec, first.artifact, elsewhere), elsewhere.store.path(first.artifact!.digest), "another store fetches the same index");
     await plain.addChart({ name: "side", version: "0.0.1" });
     const moved = await planHelmRepository("repo", spec, prev, ctx());
     assert.equal(moved.fetched, true);
     assert.notEqual(moved.artifact?.revision, first.artifact?.revision);
+    await assert.rejects(
+      ensureHelmRepositoryArtifact("repo", spec, first.artifact, ctxWith(await mkdtemp(join(scratch, "store-")))),
+      new RegExp(`HelmRepository "repo": the repository now serves index revision ${moved.artifact!.revision}, state has ${first.artifact!.revision}`),
+    );
   });
 
   test("https with tls.caCert and basic auth; the wrong CA, wrong or missing credentials fail naming the fix", async () => {
@@ -193,7 +199,7 @@ describe("HelmRepository and HelmChart sources", () => {
     assert.deepEqual(await planHelmRepository("oci", { url: "oci://127.0.0.1:1/charts" }, undefined, ctx()), { fetched: false });
     assert.deepEqual(await planHelmRepository("oci", { url: "oci://127.0.0.1:1/charts", type: "oci" }, undefined, ctx()), { fetched: false });
     assert.equal(plain.requests.length, before);
-    await assert.rejects(ensureHelmRepositoryArtifact("oci", { url: "oci://127.0.0.1:1/charts" }, undefined, ctx()), /has no artifact \(type oci\)/);
+    await assert.rejects(ensureHelmRepositoryArtifact("oci", { url: "oci://127.0.0.1:1/charts" }, undefined, ctx()), /HelmRepository "oci": no index artifact: type oci has no artifact: charts are pulled from the registry itself/);
   });
 
   test("chart versions: exact, range, `*` skips prereleases; the artifact is the served chart", async () => {

@@ -6,7 +6,7 @@ import type { Artifact } from "../artifact/artifact";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import type { HelmChartSpec } from "../source/helm-types";
 import { ChartArchiveError } from "../source/helm/chart-archive";
-import { buildLocalChart, ChartPathError } from "../source/helm/chart-local";
+import { buildLocalChart, ChartPathError, type LocalChartOptions } from "../source/helm/chart-local";
 import { ChartBuildError } from "../source/helm/chart-package";
 import { listOCIChartVersions, pullOCIChart } from "../source/helm/chart-oci";
 import { prepareChart, pullRemoteChart, type BuiltChart } from "../source/helm/chart-remote";
@@ -108,6 +108,17 @@ async function pullChart(object: ObjectRef, spec: HelmChartSpec, ref: HelmReposi
   return pullRemoteChart(object, cv, { ...opts, repositoryName: ref.name, repository: ref.spec });
 }
 
+/** localOptions are the packaging options of a chart from a GitRepository or Bucket artifact. */
+function localOptions(spec: HelmChartSpec, source: Artifact, ctx: ReconcileContext): LocalChartOptions {
+  return {
+    chart: spec.chart,
+    valuesFiles: spec.valuesFiles,
+    ignoreMissingValuesFiles: spec.ignoreMissingValuesFiles,
+    versionMetadata: spec.reconcileStrategy === "Revision" ? revisionMetadata(source.revision) : undefined,
+    signal: ctx.signal,
+  };
+}
+
 async function store(built: BuiltChart, ctx: ReconcileContext, metadata?: Record<string, string>): Promise<Artifact> {
   const { digest, size } = await ctx.store.putBuffer(built.data);
   return metadata ? { revision: built.revision, digest, size, metadata } : { revision: built.revision, digest, size };
@@ -140,12 +151,8 @@ export async function planHelmChart(name: string, spec: HelmChartSpec, previous:
       return { artifact, fetched: true, observedSettings };
     }
     const built = await buildLocalChart(await ensureSourceArtifact(ref, ctx), {
-      chart: spec.chart,
-      valuesFiles: spec.valuesFiles,
-      ignoreMissingValuesFiles: spec.ignoreMissingValuesFiles,
-      versionMetadata: spec.reconcileStrategy === "Revision" ? revisionMetadata(ref.artifact.revision) : undefined,
+      ...localOptions(spec, ref.artifact, ctx),
       reuse: (revision) => reusable(prev?.revision === revision),
-      signal: ctx.signal,
     });
     if (!built.data) return { artifact: prev!, fetched: false, observedSettings };
     const artifact = await store(built, ctx);
@@ -171,14 +178,7 @@ export async function ensureHelmChartArtifact(name: string, spec: HelmChartSpec,
       const cv = await remoteEntry(spec, ref, ctx, artifact.metadata?.version ?? artifact.revision);
       fresh = await store(await pullChart(object, spec, ref, cv, ctx), ctx);
     } else {
-      const built = await buildLocalChart(await ensureSourceArtifact(ref, ctx), {
-        chart: spec.chart,
-        valuesFiles: spec.valuesFiles,
-        ignoreMissingValuesFiles: spec.ignoreMissingValuesFiles,
-        versionMetadata: spec.reconcileStrategy === "Revision" ? revisionMetadata(ref.artifact.revision) : undefined,
-        signal: ctx.signal,
-      });
-      fresh = await store(built as BuiltChart, ctx);
+      fresh = await store((await buildLocalChart(await ensureSourceArtifact(ref, ctx), localOptions(spec, ref.artifact, ctx))) as BuiltChart, ctx);
     }
   } catch (err) {
     throw chartError(object, err);

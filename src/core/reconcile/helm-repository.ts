@@ -97,7 +97,10 @@ export async function planHelmRepository(name: string, spec: HelmRepositorySpec,
  */
 export async function ensureHelmRepositoryArtifact(name: string, spec: HelmRepositorySpec, artifact: Artifact | undefined, ctx: ReconcileContext): Promise<string> {
   const object = { kind, name };
-  if (!artifact) throw new FluxiacError(object, "ArtifactFailed", "this HelmRepository has no artifact (type oci): charts are pulled from the registry itself");
+  if (!artifact) {
+    const why = helmRepositoryType(spec) === "oci" ? "type oci has no artifact: charts are pulled from the registry itself" : "its index has not been fetched yet";
+    throw new FluxiacError(object, "ArtifactFailed", `no index artifact: ${why}`);
+  }
   if (await ctx.store.has(artifact.digest)) return ctx.store.path(artifact.digest);
   validated(name, spec);
   ctx.log.info(`${kind} "${name}": index ${artifact.digest.slice(0, 19)}… not in the local store; fetching it again`);
