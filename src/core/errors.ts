@@ -8,6 +8,8 @@ export type Reason =
   | "OCIOperationFailed"
   | "AuthenticationFailed"
   | "RefNotFound"
+  | "FetchFailed"
+  | "ChartNotFound"
   | "ArtifactFailed"
   | "BuildFailed"
   | "ApplyFailed"

@@ -5,5 +5,7 @@
 export { UNKNOWN, hasUnknowns } from "./host/common";
 export { bucket } from "./host/bucket";
 export { gitRepository } from "./host/git-repository";
+export { helmChart } from "./host/helm-chart";
+export { helmRepository } from "./host/helm-repository";
 export { kustomization } from "./host/kustomization";
 export { ociRepository } from "./host/oci-repository";

@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 /* eslint-disable @typescript-eslint/no-require-imports */
 
 /** HostKind names a provider exported by host.ts. */
-type HostKind = "gitRepository" | "kustomization" | "bucket" | "ociRepository";
+type HostKind = "gitRepository" | "ociRepository" | "bucket" | "helmRepository" | "helmChart" | "kustomization";
 
 /** hostProvider returns the provider for one kind of host.ts. */
 function hostProvider(kind: HostKind): pulumi.dynamic.ResourceProvider {
@@ -22,11 +22,17 @@ function hostProvider(kind: HostKind): pulumi.dynamic.ResourceProvider {
 /** gitRepositoryProvider is the GitRepository dynamic provider. */
 export const gitRepositoryProvider = hostProvider("gitRepository");
 
-/** kustomizationProvider is the Kustomization dynamic provider. */
-export const kustomizationProvider = hostProvider("kustomization");
+/** ociRepositoryProvider is the OCIRepository dynamic provider. */
+export const ociRepositoryProvider = hostProvider("ociRepository");
 
 /** bucketProvider is the Bucket dynamic provider. */
 export const bucketProvider = hostProvider("bucket");
 
-/** ociRepositoryProvider is the OCIRepository dynamic provider. */
-export const ociRepositoryProvider = hostProvider("ociRepository");
+/** helmRepositoryProvider is the HelmRepository dynamic provider. */
+export const helmRepositoryProvider = hostProvider("helmRepository");
+
+/** helmChartProvider is the HelmChart dynamic provider. */
+export const helmChartProvider = hostProvider("helmChart");
+
+/** kustomizationProvider is the Kustomization dynamic provider. */
+export const kustomizationProvider = hostProvider("kustomization");

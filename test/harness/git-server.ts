@@ -64,7 +64,7 @@ export interface GitRepo {
    * `main`, created from main's tip — or as an orphan when main is empty — if missing), pushes it
    * to the bare repo and returns its sha (40 hex).
    */
-  commit(files: Record<string, string | null>, opts?: { branch?: string; message?: string }): Promise<string>;
+  commit(files: Record<string, string | Buffer | null>, opts?: { branch?: string; message?: string }): Promise<string>;
   /** tag creates a lightweight (default) or annotated tag at a commit (default: the tip of main). */
   tag(name: string, opts?: { commit?: string; annotated?: boolean }): Promise<void>;
   /** head returns the sha of a branch's tip (default `main`). */
@@ -574,7 +574,7 @@ function makeRepo(p: {
     );
   };
 
-  const commit = (files: Record<string, string | null>, opts: { branch?: string; message?: string } = {}) =>
+  const commit = (files: Record<string, string | Buffer | null>, opts: { branch?: string; message?: string } = {}) =>
     serial(async () => {
       const branch = opts.branch ?? "main";
       if (!REF_RE.test(branch)) throw new Error(`commit: bad branch name ${JSON.stringify(branch)}`);

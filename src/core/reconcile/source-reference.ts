@@ -8,6 +8,8 @@ import type { OCIRepositorySpec } from "../source/oci-types";
 import { ensureBucketArtifact } from "./bucket";
 import type { ReconcileContext } from "./context";
 import { ensureGitArtifact } from "./git-repository";
+import { ensureHelmChartArtifact } from "./helm-chart";
+import { ensureHelmRepositoryArtifact } from "./helm-repository";
 import { ensureOCIArtifact } from "./oci-repository";
 
 /** SourceReference is a source's kind, name, spec and the artifact the consumer must use. */
@@ -30,11 +32,16 @@ export function ensureSourceArtifact(ref: SourceReference, ctx: ReconcileContext
   switch (ref.kind) {
     case "GitRepository":
       return ensureGitArtifact(ref.name, ref.spec, ref.artifact, ctx);
-    case "Bucket":
-      return ensureBucketArtifact(ref.name, ref.spec, ref.artifact, ctx);
     case "OCIRepository":
       return ensureOCIArtifact(ref.name, ref.spec, ref.artifact, ctx);
+    case "Bucket":
+      return ensureBucketArtifact(ref.name, ref.spec, ref.artifact, ctx);
+    case "HelmRepository":
+      return ensureHelmRepositoryArtifact(ref.name, ref.spec, ref.artifact, ctx);
+    case "HelmChart":
+      return ensureHelmChartArtifact(ref.name, ref.spec, ref.artifact, ctx);
     default:
-      throw new Error(`sourceRef.kind "${ref.kind}" cannot be used here yet`);
+      // References come from IaC state too, where the type system does not reach.
+      throw new Error(`sourceRef.kind "${(ref as { kind: unknown }).kind}" is not a source kind: use GitRepository, OCIRepository, Bucket, HelmRepository or HelmChart`);
   }
 }

@@ -10,6 +10,7 @@ import type { Logger } from "../log";
 import type { ArtifactStore } from "../artifact/store";
 import { gitEnv, maskSecrets, type GitEnv } from "./git-auth";
 import type { Artifact, GitRepositorySpec } from "./git-types";
+import { toSemverRange } from "./semver";
 
 const SHA1 = /^[0-9a-f]{40}$/;
 
@@ -88,10 +89,7 @@ export function parseLsRemote(out: string): Map<string, string> {
   return refs;
 }
 
-/** toSemverRange translates Masterminds constraints (`>= 1.0, < 2.0`) into node-semver syntax. */
-export function toSemverRange(constraint: string): string {
-  return constraint.split("||").map((part) => part.split(",").map((p) => p.trim()).join(" ")).join(" || ");
-}
+export { toSemverRange } from "./semver";
 
 /** resolveGitRef finds the commit a ref points at now, with one ls-remote, following Flux's precedence. */
 export async function resolveGitRef(spec: GitRepositorySpec, ctx: GitContext): Promise<GitTarget> {
