@@ -7,6 +7,8 @@ export type Reason =
   | "AuthenticationFailed"
   | "RefNotFound"
   | "ArtifactFailed"
+  | "VerificationFailed"
+  | "IncludeUnavailable"
   | "BuildFailed"
   | "ApplyFailed"
   | "PruneFailed"
