@@ -1,16 +1,21 @@
 // A throwaway Git server for the GitRepository source's tests: bare repositories under a fresh
-// temp dir, served over file://, smart HTTP (git http-backend behind a Node http server with
-// basic auth) and SSH (a private, foreground OpenSSH sshd on a free port).
+// temp dir, served over file://, smart HTTP and HTTPS (git http-backend behind Node http/https
+// servers with basic or bearer auth; the HTTPS certificate comes from a throwaway CA) and SSH (a
+// private, foreground OpenSSH sshd on a free port). Every HTTP(S) request is logged in `requests`.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { gunzipSync } from "node:zlib";
 import { connect, createServer as createNetServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tool } from "./tools.js";
+import { makeTestCa } from "./pki.js";
+import type { GitSigner } from "./git-signing.js";
 
 /**
  * GitServer is a running fixture from startGitServer: bare repositories under `root`, served over
@@ -27,6 +32,19 @@ export interface GitServer {
   httpUser: string;
   /** httpPassword is the (random) basic-auth password the HTTP server accepts. */
   httpPassword: string;
+  /** bearerToken is the (random) token both HTTP servers accept as `Authorization: Bearer <token>`. */
+  bearerToken: string;
+  /** httpsBase is `https://127.0.0.1:<port>`: the same repos over TLS, basic or bearer auth. */
+  httpsBase: string;
+  /** caPem is the PEM certificate of the CA that signed the HTTPS server's certificate. */
+  caPem: string;
+  /**
+   * requests lists every HTTP(S) request in arrival order. `command` is the protocol-v2 command of a
+   * POST to git-upload-pack (`ls-refs` or `fetch`; `fetch` for protocol v0/v1), read from its body.
+   */
+  requests: GitRequest[];
+  /** fetches counts the requests that fetched objects (upload-pack `fetch`) from a repo, by its name. */
+  fetches(repo: string): number;
   /**
    * sshBase is `ssh://<sshUser>@127.0.0.1:<port>`. The user is the local account running the
    * fixture (sshd can only log in the account it runs as, or any account when run as root, and
@@ -47,6 +65,18 @@ export interface GitServer {
   stop(): Promise<void>;
 }
 
+/** GitRequest is one logged HTTP(S) request of a GitServer. */
+export interface GitRequest {
+  scheme: "http" | "https";
+  method: string;
+  /** The URL path, e.g. `/fleet.git/git-upload-pack`. */
+  path: string;
+  /** Whether the credentials were accepted. */
+  authorised: boolean;
+  /** The upload-pack command of a POST (`ls-refs`, `fetch`), once its body has been read. */
+  command?: string;
+}
+
 /** GitRepo is the handle of one bare repository of a GitServer. */
 export interface GitRepo {
   /** name is the repo's name as given to createRepo (without `.git`). */
@@ -57,6 +87,8 @@ export interface GitRepo {
   fileUrl: string;
   /** httpUrl is `${httpBase}/<name>.git` (no credentials in it). */
   httpUrl: string;
+  /** httpsUrl is `${httpsBase}/<name>.git` (no credentials in it). */
+  httpsUrl: string;
   /** sshUrl is `${sshBase}<absolute path of the bare repo>`. */
   sshUrl: string;
   /**
@@ -64,11 +96,25 @@ export interface GitRepo {
    * `main`, created from main's tip — or as an orphan when main is empty — if missing), pushes it
    * to the bare repo and returns its sha (40 hex).
    */
-  commit(files: Record<string, string | null>, opts?: { branch?: string; message?: string }): Promise<string>;
-  /** tag creates a lightweight (default) or annotated tag at a commit (default: the tip of main). */
-  tag(name: string, opts?: { commit?: string; annotated?: boolean }): Promise<void>;
+  commit(files: Record<string, string | null>, opts?: CommitOptions): Promise<string>;
+  /**
+   * tag creates a lightweight (default) or annotated tag at a commit (default: the tip of main);
+   * `sign` makes it an annotated tag signed by that signer.
+   */
+  tag(name: string, opts?: { commit?: string; annotated?: boolean; sign?: GitSigner }): Promise<void>;
   /** head returns the sha of a branch's tip (default `main`). */
   head(branch?: string): Promise<string>;
+}
+
+/** CommitOptions shape one fixture commit. */
+export interface CommitOptions {
+  /** Branch to commit on. Default `main`. */
+  branch?: string;
+  message?: string;
+  /** Sign the commit with this signer (PGP or SSH). Default: unsigned. */
+  sign?: GitSigner;
+  /** Submodules to record: path -> the submodule's URL and the commit it is pinned at. Writes .gitmodules. */
+  submodules?: Record<string, { url: string; commit: string }>;
 }
 
 /** AUTHOR is the fixed identity of every commit and annotated tag the fixture makes. */
@@ -182,6 +228,7 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
 
   let sshd: ChildProcess | undefined;
   let http: Server | undefined;
+  let https: Server | undefined;
   const cgis = new Set<ChildProcess>();
   let stopping: Promise<void> | undefined;
 
@@ -221,8 +268,8 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
         );
       }
       for (const c of cgis) c.kill("SIGKILL");
-      if (http) {
-        const srv = http;
+      for (const srv of [http, https]) {
+        if (!srv) continue;
         waits.push(new Promise<void>((r) => srv.close(() => r())));
         srv.closeAllConnections();
       }
@@ -234,33 +281,36 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
     // ---- smart HTTP ----
     const httpUser = "fluxiac";
     const httpPassword = randomBytes(12).toString("hex");
-    const expectedAuth = Buffer.from("Basic " + Buffer.from(`${httpUser}:${httpPassword}`).toString("base64"));
+    const bearerToken = randomBytes(16).toString("hex");
+    const accepted = [`Basic ${Buffer.from(`${httpUser}:${httpPassword}`).toString("base64")}`, `Bearer ${bearerToken}`].map((a) => Buffer.from(a));
     const authorised = (header: string | undefined): boolean => {
       if (!header) return false;
       const got = Buffer.from(header.trim());
-      return got.length === expectedAuth.length && timingSafeEqual(got, expectedAuth);
+      return accepted.some((a) => got.length === a.length && timingSafeEqual(got, a));
     };
     const cgiBaseEnv = gitEnv(home, { GIT_PROJECT_ROOT: reposDir, GIT_HTTP_EXPORT_ALL: "1" });
+    const requests: GitRequest[] = [];
 
-    http = createHttpServer((req, res) => {
-      log(`http: ${req.method} ${req.url}`);
-      if (!authorised(req.headers.authorization)) {
+    const handler = (scheme: "http" | "https") => (req: IncomingMessage, res: ServerResponse) => {
+      log(`${scheme}: ${req.method} ${req.url}`);
+      const entry: GitRequest = { scheme, method: req.method ?? "GET", path: new URL(req.url ?? "/", "http://x").pathname, authorised: authorised(req.headers.authorization) };
+      requests.push(entry);
+      if (!entry.authorised) {
         res.writeHead(401, { "WWW-Authenticate": 'Basic realm="fluxiac"', "Content-Type": "text/plain" });
         res.end("authentication required\n");
         req.resume();
         return;
       }
+      if (entry.method === "POST" && entry.path.endsWith("/git-upload-pack")) recordCommand(req, entry);
       serveCgi(req, res, httpUser, cgiBaseEnv, cgis, log);
-    });
-    const httpServer = http;
-    await new Promise<void>((r, reject) => {
-      httpServer.once("error", reject);
-      httpServer.listen(0, "127.0.0.1", () => r());
-    });
-    httpServer.unref();
-    const httpAddr = httpServer.address();
-    if (!httpAddr || typeof httpAddr !== "object") throw new Error("http server has no address");
-    const httpBase = `http://127.0.0.1:${httpAddr.port}`;
+    };
+    http = createHttpServer(handler("http"));
+    const httpBase = `http://127.0.0.1:${await listen(http)}`;
+
+    const ca = await makeTestCa(await mkdtemp(join(root, "pki-")));
+    const serving = await ca.issue("git-server", "server");
+    https = createHttpsServer({ cert: serving.certPem, key: serving.keyPem }, handler("https"));
+    const httpsBase = `https://127.0.0.1:${await listen(https)}`;
 
     // ---- SSH ----
     const keygen = tool("ssh-keygen");
@@ -387,7 +437,7 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
       await mkdir(dirname(path), { recursive: true });
       await must(git, ["init", "-q", "--bare", "--initial-branch=main", path], { env });
       await must(git, ["-C", path, "config", "http.receivepack", "true"], { env });
-      const repo = makeRepo({ name, path, git, env, workTree: join(workDir, name), httpBase, sshBase });
+      const repo = makeRepo({ name, path, git, env, workTree: join(workDir, name), httpBase, httpsBase, sshBase });
       repos.set(name, repo);
       return repo;
     };
@@ -398,6 +448,11 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
       httpBase,
       httpUser,
       httpPassword,
+      bearerToken,
+      httpsBase,
+      caPem: ca.caPem,
+      requests,
+      fetches: (repo) => requests.filter((r) => r.path === `/${repo}.git/git-upload-pack` && r.command === "fetch").length,
       sshBase,
       sshUser,
       sshIdentity,
@@ -410,6 +465,34 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
     await stop();
     throw err;
   }
+}
+
+/** listen starts srv on a free port of 127.0.0.1, unref'd, and returns the port. */
+async function listen(srv: Server): Promise<number> {
+  await new Promise<void>((r, reject) => {
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => r());
+  });
+  srv.unref();
+  const addr = srv.address();
+  if (!addr || typeof addr !== "object") throw new Error("server has no address");
+  return addr.port;
+}
+
+/** recordCommand reads the upload-pack command (`command=ls-refs|fetch`) from a request body as it streams by. */
+function recordCommand(req: IncomingMessage, entry: GitRequest): void {
+  const chunks: Buffer[] = [];
+  req.on("data", (d: Buffer) => chunks.push(d));
+  req.on("end", () => {
+    let body = Buffer.concat(chunks);
+    try {
+      if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body);
+    } catch {
+      // an undecodable body is logged without a command
+      return;
+    }
+    entry.command = /command=([a-z-]+)/.exec(body.toString("latin1"))?.[1] ?? "fetch";
+  });
 }
 
 /**
@@ -551,6 +634,7 @@ function makeRepo(p: {
   env: NodeJS.ProcessEnv;
   workTree: string;
   httpBase: string;
+  httpsBase: string;
   sshBase: string;
 }): GitRepo {
   const { name, path, git, env, workTree } = p;
@@ -562,6 +646,7 @@ function makeRepo(p: {
     return next;
   };
   const wt = (...args: string[]) => must(git, ["-C", workTree, ...args], { env });
+  const signed = (signer: GitSigner, ...args: string[]) => must(git, ["-C", workTree, ...signer.config, ...args], { env: { ...env, ...signer.env } });
   const bare = (...args: string[]) => must(git, ["--git-dir", path, ...args], { env });
 
   const head = (branch = "main"): Promise<string> => {
@@ -574,7 +659,7 @@ function makeRepo(p: {
     );
   };
 
-  const commit = (files: Record<string, string | null>, opts: { branch?: string; message?: string } = {}) =>
+  const commit = (files: Record<string, string | null>, opts: CommitOptions = {}) =>
     serial(async () => {
       const branch = opts.branch ?? "main";
       if (!REF_RE.test(branch)) throw new Error(`commit: bad branch name ${JSON.stringify(branch)}`);
@@ -608,17 +693,27 @@ function makeRepo(p: {
           await writeFile(abs, content);
         }
       }
+      const submodules = Object.entries(opts.submodules ?? {});
+      if (submodules.length) {
+        const gitmodules = submodules.map(([path, { url }]) => `[submodule "${path}"]\n\tpath = ${path}\n\turl = ${url}\n`).join("");
+        await writeFile(join(workTree, ".gitmodules"), gitmodules);
+      }
       await wt("add", "-A");
-      await wt("commit", "-q", "--allow-empty", "--no-verify", "-m", opts.message ?? `update ${Object.keys(files).join(", ") || "(empty)"}`);
+      for (const [path, { commit: sha }] of submodules) await wt("update-index", "--add", "--cacheinfo", `160000,${sha},${path}`);
+      const message = opts.message ?? `update ${Object.keys(files).join(", ") || "(empty)"}`;
+      if (opts.sign) await signed(opts.sign, "commit", "-q", "-S", "--allow-empty", "--no-verify", "-m", message);
+      else await wt("commit", "-q", "--allow-empty", "--no-verify", "-m", message);
       await wt("push", "-q", "origin", `HEAD:refs/heads/${branch}`);
       return (await wt("rev-parse", "HEAD")).trim();
     });
 
-  const tag = (tagName: string, opts: { commit?: string; annotated?: boolean } = {}) =>
+  const tag = (tagName: string, opts: { commit?: string; annotated?: boolean; sign?: GitSigner } = {}) =>
     serial(async () => {
       if (!REF_RE.test(tagName)) throw new Error(`tag: bad tag name ${JSON.stringify(tagName)}`);
       const target = opts.commit ?? (await head("main"));
-      if (opts.annotated) await bare("tag", "-a", "-m", `tag ${tagName}`, tagName, target);
+      if (opts.sign) {
+        await must(git, ["--git-dir", path, ...opts.sign.config, "tag", "-s", "-m", `tag ${tagName}`, tagName, target], { env: { ...env, ...opts.sign.env } });
+      } else if (opts.annotated) await bare("tag", "-a", "-m", `tag ${tagName}`, tagName, target);
       else await bare("tag", tagName, target);
     });
 
@@ -627,6 +722,7 @@ function makeRepo(p: {
     path,
     fileUrl: pathToFileURL(path).href,
     httpUrl: `${p.httpBase}/${name}.git`,
+    httpsUrl: `${p.httpsBase}/${name}.git`,
     sshUrl: `${p.sshBase}${path}`,
     commit,
     tag,

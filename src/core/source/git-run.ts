@@ -60,7 +60,7 @@ export function firstLine(s: string): string {
 export async function withGit<T>(spec: GitRepositorySpec, ctx: GitContext, fn: (env: GitEnv, signal: AbortSignal) => Promise<T>): Promise<T> {
   const timeout = spec.timeout ?? "60s";
   const timeoutMs = parseDuration(timeout, "timeout");
-  const env = await gitEnv(spec.url, spec.auth, { tls: spec.tls, stallSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });
+  const env = await gitEnv(spec.url, spec.auth, { tls: spec.tls, stallSeconds: Math.ceil(timeoutMs / 1000) + 1 });
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline;
   try {
