@@ -34,6 +34,8 @@ export function run(file: string, args: string[], opts: ExecOptions = {}): Promi
     child.on("close", (code) =>
       resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), code: code ?? 1 }),
     );
+    // A command that exits without reading its input (gpgconf, git verify-*) must not fail the run with EPIPE.
+    child.stdin.on("error", () => {});
     child.stdin.end(opts.input ?? "");
   });
 }

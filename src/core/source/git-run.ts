@@ -30,6 +30,10 @@ export function classifyGitError(url: string, stderr: string): { reason: Reason;
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No [A-Z0-9-]+ host key is known/i.test(s)) {
     return { reason: "AuthenticationFailed", message: `the SSH host key of ${url} is not trusted: add the server's key to auth.knownHosts (ssh-keyscan prints it)` };
   }
+  const transport = /transport '([a-z0-9+-]+)' not allowed/i.exec(s)?.[1];
+  if (transport) {
+    return { reason: "GitOperationFailed", message: `a submodule of ${url} uses the ${transport} transport, which git refuses for submodules: point .gitmodules at an https:// or ssh:// URL` };
+  }
   if (/SSL certificate problem|server certificate verification failed|certificate verify failed|self[- ]signed certificate|unable to get local issuer/i.test(s)) {
     return { reason: "AuthenticationFailed", message: `the TLS certificate of ${url} is not trusted: set tls.caCert to the CA bundle that signed it (${firstLine(s)})` };
   }
@@ -48,9 +52,11 @@ export function classifyGitError(url: string, stderr: string): { reason: Reason;
   return { reason: "GitOperationFailed", message: `git failed for ${url}: ${firstLine(s)}` };
 }
 
-/** firstLine is the first meaningful line of git's output, without its `fatal:` prefix. */
+/** firstLine is the first `fatal:` (else `error:`, else any) line of git's output, without its prefix. */
 export function firstLine(s: string): string {
-  return (s.split("\n").map((l) => l.replace(/^(fatal|error): /, "").trim()).find((l) => l) ?? "unknown error").slice(0, 300);
+  const lines = s.split("\n").map((l) => l.trim());
+  const line = lines.find((l) => l.startsWith("fatal: ")) ?? lines.find((l) => l.startsWith("error: ")) ?? lines.find((l) => l);
+  return (line?.replace(/^(fatal|error): /, "") ?? "unknown error").slice(0, 300);
 }
 
 /**

@@ -107,7 +107,7 @@ async function verificationEnv(home: string, keys: VerificationKeys, object: Obj
 
 /** signatureProblem summarises git's verification output (gpg status lines or ssh-keygen's message). */
 function signatureProblem(stderr: string): string {
-  if (!stderr.trim()) return "no signature";
+  if (!stderr.trim() || /no signature found/i.test(stderr)) return "no signature";
   if (/NO_PUBKEY|No principal matched|no matching principal|Could not verify signature|ERRSIG/i.test(stderr)) return "signed by an unknown key";
   if (/BADSIG|incorrect signature|Signature verification failed/i.test(stderr)) return "bad signature";
   return firstLine(stderr.split("\n").filter((l) => !l.startsWith("[GNUPG:]")).join("\n") || stderr);
