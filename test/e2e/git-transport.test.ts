@@ -43,6 +43,14 @@ describe("GitRepository transports", () => {
     assert.ok(https.some((r) => r.command === "fetch"), "the fetch went over HTTPS");
   });
 
+  test("given tls.cert and tls.key, git presents the client certificate", async () => {
+    const tls = { caCert: git.caPem, cert: git.clientCert.certPem, key: git.clientCert.keyPem };
+    const seen = git.requests.length;
+    await plan({ url: repo.httpsUrl, ref: { branch: "main" }, tls, auth: { bearerToken: git.bearerToken } });
+    const fresh = git.requests.slice(seen);
+    assert.ok(fresh.length > 0 && fresh.every((r) => r.clientCert === "fluxiac-git-client"), JSON.stringify(fresh));
+  });
+
   test("given an untrusted CA, wrong or missing credentials, the error names the field to fix and no secret", async () => {
     const other = await makeTestCa(mkdtempSync(join(scratch, "ca-")));
     const cases: [string, GitRepositorySpec, RegExp][] = [
@@ -80,6 +88,22 @@ describe("GitRepository transports", () => {
       const elapsed = Date.now() - started;
       assert.ok(elapsed >= timeoutMs - 100 && elapsed < timeoutMs + 3000, `${url}: failed after ${elapsed} ms`);
       assert.ok(silent.connections() > before, `${url}: git connected to the silent host`);
+    }
+  });
+
+  test("the timeout also bounds the fetch and the submodules", async () => {
+    const silentUrl = `http://127.0.0.1:${silent.port}/x.git`;
+    const app = await git.createRepo("silent-submodule");
+    await app.commit({ "app.yaml": "app: 1\n" }, { submodules: { lib: { url: silentUrl, commit: head } } });
+    const cases: [string, GitRepositorySpec][] = [
+      // A commit ref needs no ls-remote: the fetch is the first thing that talks to the host.
+      ["fetch", { url: silentUrl, ref: { commit: head }, timeout: "3s" }],
+      ["submodules", { url: app.httpUrl, ref: { branch: "main" }, auth: { username: git.httpUser, password: git.httpPassword }, recurseSubmodules: true, timeout: "3s" }],
+    ];
+    for (const [name, spec] of cases) {
+      const started = Date.now();
+      await assert.rejects(plan(spec), new RegExp(`git timed out after 3s talking to ${spec.url.replace(/[.]/g, "\\.")}`), name);
+      assert.ok(Date.now() - started < 3000 + 3000, `${name}: failed after ${Date.now() - started} ms`);
     }
   });
 

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import type { TLSSocket } from "node:tls";
 import { gunzipSync } from "node:zlib";
 import { connect, createServer as createNetServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
@@ -38,6 +39,11 @@ export interface GitServer {
   httpsBase: string;
   /** caPem is the PEM certificate of the CA that signed the HTTPS server's certificate. */
   caPem: string;
+  /**
+   * clientCert is a client certificate (CN `fluxiac-git-client`) of that CA. The HTTPS server asks for
+   * one but does not require it, and logs the CN of a valid one in `requests[].clientCert`.
+   */
+  clientCert: { certPem: string; keyPem: string };
   /**
    * requests lists every HTTP(S) request in arrival order. `command` is the protocol-v2 command of a
    * POST to git-upload-pack (`ls-refs` or `fetch`; `fetch` for protocol v0/v1), read from its body.
@@ -75,6 +81,8 @@ export interface GitRequest {
   authorised: boolean;
   /** The upload-pack command of a POST (`ls-refs`, `fetch`), once its body has been read. */
   command?: string;
+  /** The CN of the client certificate the HTTPS server verified, if any. */
+  clientCert?: string;
 }
 
 /** GitRepo is the handle of one bare repository of a GitServer. */
@@ -294,6 +302,8 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
     const handler = (scheme: "http" | "https") => (req: IncomingMessage, res: ServerResponse) => {
       log(`${scheme}: ${req.method} ${req.url}`);
       const entry: GitRequest = { scheme, method: req.method ?? "GET", path: new URL(req.url ?? "/", "http://x").pathname, authorised: authorised(req.headers.authorization) };
+      const tlsSocket = req.socket as TLSSocket;
+      if (scheme === "https" && tlsSocket.authorized) entry.clientCert = String(tlsSocket.getPeerCertificate().subject?.CN);
       requests.push(entry);
       if (!entry.authorised) {
         res.writeHead(401, { "WWW-Authenticate": 'Basic realm="fluxiac"', "Content-Type": "text/plain" });
@@ -308,8 +318,8 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
     const httpBase = `http://127.0.0.1:${await listen(http)}`;
 
     const ca = await makeTestCa(await mkdtemp(join(root, "pki-")));
-    const serving = await ca.issue("git-server", "server");
-    https = createHttpsServer({ cert: serving.certPem, key: serving.keyPem }, handler("https"));
+    const [serving, client] = await Promise.all([ca.issue("git-server", "server"), ca.issue("fluxiac-git-client", "client")]);
+    https = createHttpsServer({ cert: serving.certPem, key: serving.keyPem, ca: ca.caPem, requestCert: true, rejectUnauthorized: false }, handler("https"));
     const httpsBase = `https://127.0.0.1:${await listen(https)}`;
 
     // ---- SSH ----
@@ -451,6 +461,7 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
       bearerToken,
       httpsBase,
       caPem: ca.caPem,
+      clientCert: { certPem: client.certPem, keyPem: client.keyPem },
       requests,
       fetches: (repo) => requests.filter((r) => r.path === `/${repo}.git/git-upload-pack` && r.command === "fetch").length,
       sshBase,

@@ -56,20 +56,20 @@ export async function resolveGitRef(spec: GitRepositorySpec, ctx: GitContext): P
   return withGit(spec, ctx, async (env, signal) => {
     const g = git(tmpdir(), env, signal);
     if (ref.name) {
-      const refs = parseLsRemote(await g.listRemote([spec.url, ref.name]));
+      const refs = parseLsRemote(await g("ls-remote", spec.url, ref.name));
       const sha = refs.get(ref.name) ?? [...refs.values()][0];
       if (!sha) throw new FluxiacError(ctx.object, "RefNotFound", `ref.name "${ref.name}" was not found in ${spec.url}`);
       return { commit: sha, fetchRef: ref.name, revision: `${ref.name}@sha1:${sha}` };
     }
     if (ref.tag) {
-      const refs = parseLsRemote(await g.listRemote([spec.url, `refs/tags/${ref.tag}`, `refs/tags/${ref.tag}^{}`]));
+      const refs = parseLsRemote(await g("ls-remote", spec.url, `refs/tags/${ref.tag}`, `refs/tags/${ref.tag}^{}`));
       const sha = refs.get(`refs/tags/${ref.tag}`);
       if (!sha) throw new FluxiacError(ctx.object, "RefNotFound", `tag "${ref.tag}" was not found in ${spec.url}`);
       return { commit: sha, fetchRef: `refs/tags/${ref.tag}`, revision: `${ref.tag}@sha1:${sha}` };
     }
     if (ref.semver) {
       const range = new semver.Range(toSemverRange(ref.semver), { loose: true });
-      const refs = parseLsRemote(await g.listRemote(["--tags", spec.url]));
+      const refs = parseLsRemote(await g("ls-remote", "--tags", spec.url));
       let best: { tag: string; v: semver.SemVer } | undefined;
       for (const name of refs.keys()) {
         const tag = name.replace(/^refs\/tags\//, "");
@@ -81,7 +81,7 @@ export async function resolveGitRef(spec: GitRepositorySpec, ctx: GitContext): P
       return { commit: sha, fetchRef: `refs/tags/${best.tag}`, revision: `${best.tag}@sha1:${sha}` };
     }
     const branch = ref.branch ?? "master";
-    const refs = parseLsRemote(await g.listRemote([spec.url, `refs/heads/${branch}`]));
+    const refs = parseLsRemote(await g("ls-remote", spec.url, `refs/heads/${branch}`));
     const sha = refs.get(`refs/heads/${branch}`);
     if (!sha) throw new FluxiacError(ctx.object, "RefNotFound", `branch "${branch}" was not found in ${spec.url}: check ref.branch`);
     return { commit: sha, fetchRef: `refs/heads/${branch}`, revision: `${branch}@sha1:${sha}` };

@@ -1,6 +1,6 @@
 // How every GitRepository verb runs git: one environment with credentials and TLS, one timeout, and
 // git's stderr turned into an error that names the object and the fix.
-import { simpleGit, type SimpleGit } from "simple-git";
+import { spawn } from "node:child_process";
 import { parseDuration } from "../duration";
 import { FluxiacError, errorMessage, type ObjectRef, type Reason } from "../errors";
 import type { Logger } from "../log";
@@ -14,14 +14,42 @@ export interface GitContext {
   signal?: AbortSignal;
 }
 
-/** git is a simple-git client in dir whose environment is exactly env (nothing inherited). */
-export function git(dir: string, env: GitEnv, signal: AbortSignal): SimpleGit {
-  return simpleGit({
-    baseDir: dir,
-    abort: signal,
-    allowEnvironment: Object.keys(env.env),
-    unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true },
-  }).env(env.env);
+/** Git runs one git command (`g("fetch", "origin", sha)`) and resolves with its stdout. */
+export type Git = (...args: string[]) => Promise<string>;
+
+/**
+ * git returns a runner for commands in dir whose environment is exactly env (nothing inherited). Each
+ * command runs in its own process group, and the signal kills the whole group: git's helpers
+ * (git-remote-https, ssh, submodule clones) never outlive a timeout. A non-zero exit rejects with stderr.
+ */
+export function git(dir: string, env: GitEnv, signal: AbortSignal): Git {
+  return (...args) =>
+    new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(new Error(`git ${args[0]} aborted`));
+      const child = spawn("git", args, { cwd: dir, env: env.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      const kill = () => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // the group is gone already
+        }
+      };
+      signal.addEventListener("abort", kill, { once: true });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on("data", (d: Buffer) => out.push(d));
+      child.stderr.on("data", (d: Buffer) => err.push(d));
+      child.on("error", (e) => {
+        signal.removeEventListener("abort", kill);
+        reject(e);
+      });
+      child.on("close", (code) => {
+        signal.removeEventListener("abort", kill);
+        const stderr = Buffer.concat(err).toString("utf8");
+        if (code === 0) resolve(Buffer.concat(out).toString("utf8"));
+        else reject(new Error(stderr.trim() || `git ${args[0]} exited ${code ?? "on a signal"}`));
+      });
+    });
 }
 
 /** classifyGitError turns git's stderr into a reason and an actionable message. */
