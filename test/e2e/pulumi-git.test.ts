@@ -4,7 +4,15 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
+import { makeSshSigner, type GitSigner } from "../harness/git-signing";
 import { pulumiProgram, type PulumiProgram } from "../harness/pulumi";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** scratch holds every temp dir of this file; it is removed when the file's tests end. */
+const scratch = mkdtempSync(join(tmpdir(), "fluxiac-test-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** PROGRAM: "app" over HTTPS (custom CA, bearer) includes "base"; "rel" follows a semver range over HTTP with basic auth. */
 const PROGRAM = `
@@ -77,6 +85,13 @@ describe("GitRepository under pulumi preview and up", () => {
     await git?.stop();
   });
 
+  test("preview before the first up shows every repository to create, the includer with its artifact", async () => {
+    const pv = await preview();
+    assert.deepEqual([...pv.steps.values()].map((s) => s.op), ["create", "create", "create"], pv.stdout);
+    assert.equal(pv.steps.get("app")?.new.artifact.revision, `main@sha1:${await app.head()}`);
+    assert.equal(pv.steps.get("app")?.new.includedArtifacts[0].revision, `main@sha1:${await base.head()}`);
+  });
+
   test("up fetches every repository; the checkpoint holds no token or password in plain text", async () => {
     const res = await up();
     assert.equal(res.outputs.app.value.revision, `main@sha1:${await app.head()}`);
@@ -135,5 +150,47 @@ describe("GitRepository under pulumi preview and up", () => {
     const res = await up();
     assert.equal(res.outputs.appIncluded.value[0].revision, `main@sha1:${baseSha}`);
     assert.equal(res.outputs.app.value.digest, step.new.artifact.digest, "up stores what preview showed");
+  });
+});
+
+/** SIGNED: one GitRepository that must carry an SSH signature from the configured key. */
+const SIGNED = `
+const pulumi = require("@pulumi/pulumi");
+const { GitRepository } = require("fluxiac/pulumi");
+const cfg = new pulumi.Config();
+const repo = new GitRepository("signed", {
+  url: cfg.require("url"),
+  ref: { branch: "main" },
+  verify: { mode: "HEAD", publicKeys: [cfg.require("key")] },
+});
+exports.revision = repo.artifact.revision;
+exports.mode = repo.sourceVerificationMode;
+`;
+
+describe("GitRepository verify under pulumi preview and up", () => {
+  let git: GitServer;
+  let repo: GitRepo;
+  let signer: GitSigner;
+  let prog: PulumiProgram;
+
+  before(async () => {
+    [git, signer] = await Promise.all([startGitServer(), makeSshSigner(scratch)]);
+    repo = await git.createRepo("signed");
+    await repo.commit({ "a.yaml": "a: 1\n" }, { sign: signer });
+    prog = await pulumiProgram("signed", SIGNED, { config: { url: { value: repo.fileUrl }, key: { value: signer.publicKey } } });
+  });
+  after(async () => {
+    await prog?.cleanup();
+    await git?.stop();
+  });
+
+  test("a signed commit is applied with sourceVerificationMode HEAD; an unsigned one fails the preview naming verify", async () => {
+    const res = await prog.stack.up();
+    assert.equal(res.outputs.revision.value, `main@sha1:${await repo.head()}`);
+    assert.equal(res.outputs.mode.value, "HEAD");
+    const unsigned = await repo.commit({ "a.yaml": "a: 2\n" });
+    const err = await prog.stack.preview().then(() => undefined, (e: Error) => e);
+    assert.ok(err, "the preview fails");
+    assert.match(err.message, new RegExp(`GitRepository "signed": verify \\(mode HEAD\\): commit ${unsigned} has no valid signature from a key in verify\\.publicKeys \\(no signature\\)`));
   });
 });
