@@ -1,5 +1,5 @@
 // GitRepository include: copy other GitRepositories' artifacts into the tree before it is packed.
-import { cp, lstat, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { cp, lstat, mkdir, mkdtemp, readdir, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { extract } from "../artifact/archive";
@@ -35,9 +35,11 @@ function relSegments(path: string | undefined): string[] {
 /**
  * copyIncludes copies each included artifact's fromPath (default its root) to toPath (default the
  * included repository's name) inside dir, in order, merging with what is there. Paths that leave the
- * tree, or that pass through a symlink of the checkout, are refused.
+ * tree are refused, and the checkout's symlinks are removed first (they never enter an artifact), so
+ * no copy can write through one.
  */
 export async function copyIncludes(dir: string, trees: IncludedTree[], ctx: GitContext): Promise<void> {
+  if (trees.length > 0) await dropSymlinks(dir);
   for (const [i, { include, archive }] of trees.entries()) {
     const field = `include[${i}]`;
     const toPath = toPathOf(include);
@@ -63,7 +65,7 @@ export async function copyIncludes(dir: string, trees: IncludedTree[], ctx: GitC
   }
 }
 
-/** safeDestination joins segments under dir and refuses any existing component that is not a directory. */
+/** safeDestination joins segments under dir and refuses a parent component that exists as a file. */
 async function safeDestination(dir: string, segments: string[], field: string, ctx: GitContext): Promise<string> {
   if (segments.length === 0) return dir;
   let path = dir;
@@ -71,9 +73,18 @@ async function safeDestination(dir: string, segments: string[], field: string, c
     path = join(path, segment);
     const st = await lstat(path).catch(() => undefined);
     if (!st) break;
-    if (st.isSymbolicLink() || (n < segments.length - 1 && !st.isDirectory())) {
+    if (n < segments.length - 1 && !st.isDirectory()) {
       throw new FluxiacError(ctx.object, "ValidationFailed", `${field}.toPath "${segments.join("/")}" passes through "${segments.slice(0, n + 1).join("/")}", which is not a directory of the repository`);
     }
   }
   return join(dir, ...segments);
+}
+
+/** dropSymlinks removes every symlink below dir, outside `.git`. */
+async function dropSymlinks(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) await unlink(path);
+    else if (entry.isDirectory() && entry.name !== ".git") await dropSymlinks(path);
+  }
 }
