@@ -167,6 +167,7 @@ describe("GitRepository content", () => {
         [{ tag: "v1.0.0" }, { mode: "HEAD", publicKeys: [pgp.publicKey] }, `v1.0.0@sha1:${c1}`],
         [{ tag: "v1.0.0" }, { mode: "TagAndHEAD", publicKeys: [pgp.publicKey] }, `v1.0.0@sha1:${c1}`],
         [{ semver: "~2.0" }, { mode: "Tag", publicKeys: [ssh.publicKey] }, `v2.0.0@sha1:${c2}`],
+        [{ name: "refs/tags/v1.0.0" }, { mode: "TagAndHEAD", publicKeys: [pgp.publicKey] }, `refs/tags/v1.0.0@sha1:${c1}`],
         [{ branch: "main" }, { mode: "HEAD", publicKeys: [`${stranger.publicKey}${pgp.publicKey}`, ssh.publicKey] }, `main@sha1:${c2}`],
       ];
       for (const [ref, verify, revision] of cases) {

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { commitOfRevision, parseLsRemote, toSemverRange } from "../../src/core/source/git-resolve";
-import { classifyGitError } from "../../src/core/source/git-run";
+import { classifyGitError, firstLine } from "../../src/core/source/git-run";
 import { gitEnv, isSshUrl, maskSecrets } from "../../src/core/source/git-auth";
 import { targetOfRevision, validateGitRepository } from "../../src/core/reconcile/git-repository";
 import { parseDuration } from "../../src/core/duration";
@@ -38,6 +38,9 @@ test("git failures become actionable messages", () => {
   assert.match(classifyGitError("ssh://h/r", "Host key verification failed.").message, /knownHosts/);
   assert.equal(classifyGitError("https://h/r", "fatal: Authentication failed for 'https://h/r'").reason, "AuthenticationFailed");
   assert.match(classifyGitError("https://h/r", "fatal: unable to access: Could not resolve host: h").message, /unreachable/);
+  assert.match(classifyGitError("https://h/r", "fatal: unable to access 'https://h/r/': SSL certificate problem: unable to get local issuer certificate").message, /not trusted: set tls\.caCert/);
+  assert.match(classifyGitError("https://h/r", "Cloning into 'lib'...\nfatal: transport 'file' not allowed\nfatal: clone of 'file:///x' failed").message, /uses the file transport.*\.gitmodules/);
+  assert.equal(firstLine("Submodule 'lib' registered\nerror: one\nfatal: two"), "two");
 });
 
 test("credentials never reach argv or messages", async () => {
@@ -98,6 +101,7 @@ test("GitRepository validation names the field", () => {
   assert.deepEqual(validateGitRepository({ url: "https://x", include: [inc("../up")] }).map((p) => p.property), ["include"]);
   assert.deepEqual(validateGitRepository({ url: "http://x", tls: { caCert: "x" } }).map((p) => p.property), ["tls"]);
   assert.deepEqual(validateGitRepository({ url: "https://x", ref: { branch: "main" }, verify: { mode: "Tag", publicKeys: ["ssh-ed25519 AAAA"] } }).map((p) => p.property), ["verify"]);
+  assert.deepEqual(validateGitRepository({ url: "https://x", ref: { name: "refs/tags/v1" }, verify: { mode: "Tag", publicKeys: ["ssh-ed25519 AAAA"] } }), []);
   assert.deepEqual(validateGitRepository({ url: "ftp://x" }).map((p) => p.property), ["url"]);
   assert.deepEqual(validateGitRepository({ url: "https://x", ref: { commit: "abc" } }).map((p) => p.property), ["ref.commit"]);
   assert.deepEqual(validateGitRepository({ url: "https://x" }), []);

@@ -61,7 +61,7 @@ export function validateGitRepository(spec: GitRepositorySpec): { property: stri
     if (problem) problems.push({ property: "include", reason: problem });
   });
   if (spec.verify) {
-    const hasTagRef = !ref.commit && !ref.name && Boolean(ref.tag || ref.semver);
+    const hasTagRef = !ref.commit && (ref.name ? ref.name.startsWith("refs/tags/") : Boolean(ref.tag || ref.semver));
     const problem = verifyModeProblem(spec.verify, hasTagRef) ?? parseVerificationKeys(spec.verify.publicKeys ?? []).problems[0];
     if (problem) problems.push({ property: "verify", reason: problem });
   }

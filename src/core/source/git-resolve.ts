@@ -56,7 +56,8 @@ export async function resolveGitRef(spec: GitRepositorySpec, ctx: GitContext): P
   return withGit(spec, ctx, async (env, signal) => {
     const g = git(tmpdir(), env, signal);
     if (ref.name) {
-      const refs = parseLsRemote(await g("ls-remote", spec.url, ref.name));
+      // An annotated tag's name gives the tag object; its peeled line (^{}) gives the commit.
+      const refs = parseLsRemote(await g("ls-remote", spec.url, ref.name, `${ref.name}^{}`));
       const sha = refs.get(ref.name) ?? [...refs.values()][0];
       if (!sha) throw new FluxiacError(ctx.object, "RefNotFound", `ref.name "${ref.name}" was not found in ${spec.url}`);
       return { commit: sha, fetchRef: ref.name, revision: `${ref.name}@sha1:${sha}` };
