@@ -11,6 +11,8 @@ export type Reason =
   | "FetchFailed"
   | "ChartNotFound"
   | "ArtifactFailed"
+  | "VerificationFailed"
+  | "IncludeUnavailable"
   | "BuildFailed"
   | "ApplyFailed"
   | "PruneFailed"

@@ -1,11 +1,11 @@
 // fluxiac/pulumi: Flux's kinds as Pulumi component resources.
-export { GitRepository, type GitRepositoryArgs, type GitAuthArgs } from "./git-repository";
+export { GitRepository, type GitRepositoryArgs, type GitAuthArgs, type GitRepositoryIncludeArgs, type GitVerificationArgs } from "./git-repository";
 export { Bucket, type BucketArgs, type BucketAuthArgs } from "./bucket";
 export { HelmRepository, type HelmRepositoryArgs, type HelmRepositoryAuthArgs } from "./helm-repository";
 export { HelmChart, type HelmChartArgs } from "./helm-chart";
 export { OCIRepository, type OCIRepositoryArgs, type OCIAuthArgs, type OCITLSArgs } from "./oci-repository";
 export { Kustomization, type KustomizationArgs, type KustomizationPlanOutput } from "./kustomization";
-export type { Artifact, GitRepositoryRef } from "../core/source/git-types";
+export type { Artifact, GitRepositoryRef, GitVerificationMode } from "../core/source/git-types";
 export type { Inventory, InventoryEntry } from "../core/kube/inventory";
 export type { SourceResource } from "./source";
 export type { TLSConfig } from "../core/source/tls";

@@ -1,20 +1,28 @@
 // A throwaway Git server for the GitRepository source's tests: bare repositories under a fresh
-// temp dir, served over file://, smart HTTP (git http-backend behind a Node http server with
-// basic auth) and SSH (a private, foreground OpenSSH sshd on a free port).
+// temp dir, served over file://, smart HTTP and HTTPS (git http-backend behind Node http/https
+// servers with basic or bearer auth; the HTTPS certificate comes from a throwaway CA) and SSH (a
+// private, foreground OpenSSH sshd on a free port). Every HTTP(S) request is logged in `requests`.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { TLSSocket } from "node:tls";
 import { connect, createServer as createNetServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tool } from "./tools.js";
+import { makeTestCa } from "./pki.js";
+import type { GitSigner } from "./git-signing.js";
+import { listen, recordCommand, serveCgi, type GitRequest } from "./git-http.js";
+
+export type { GitRequest } from "./git-http.js";
 
 /**
  * GitServer is a running fixture from startGitServer: bare repositories under `root`, served over
- * file://, smart HTTP (basic auth) and SSH (public-key auth). Call stop() when done.
+ * file://, smart HTTP and HTTPS (basic or bearer auth) and SSH (public-key auth). Call stop() when done.
  */
 export interface GitServer {
   /** root is the fixture's temp dir; bare repos live in `${root}/repos/<name>.git`. */
@@ -27,6 +35,24 @@ export interface GitServer {
   httpUser: string;
   /** httpPassword is the (random) basic-auth password the HTTP server accepts. */
   httpPassword: string;
+  /** bearerToken is the (random) token both HTTP servers accept as `Authorization: Bearer <token>`. */
+  bearerToken: string;
+  /** httpsBase is `https://127.0.0.1:<port>`: the same repos over TLS, basic or bearer auth. */
+  httpsBase: string;
+  /** caPem is the PEM certificate of the CA that signed the HTTPS server's certificate. */
+  caPem: string;
+  /**
+   * clientCert is a client certificate (CN `fluxiac-git-client`) of that CA. The HTTPS server asks for
+   * one but does not require it, and logs the CN of a valid one in `requests[].clientCert`.
+   */
+  clientCert: { certPem: string; keyPem: string };
+  /**
+   * requests lists every HTTP(S) request in arrival order. `command` is the protocol-v2 command of a
+   * POST to git-upload-pack (`ls-refs` or `fetch`; `fetch` for protocol v0/v1), read from its body.
+   */
+  requests: GitRequest[];
+  /** fetches counts the requests that fetched objects (upload-pack `fetch`) from a repo, by its name. */
+  fetches(repo: string): number;
   /**
    * sshBase is `ssh://<sshUser>@127.0.0.1:<port>`. The user is the local account running the
    * fixture (sshd can only log in the account it runs as, or any account when run as root, and
@@ -57,6 +83,8 @@ export interface GitRepo {
   fileUrl: string;
   /** httpUrl is `${httpBase}/<name>.git` (no credentials in it). */
   httpUrl: string;
+  /** httpsUrl is `${httpsBase}/<name>.git` (no credentials in it). */
+  httpsUrl: string;
   /** sshUrl is `${sshBase}<absolute path of the bare repo>`. */
   sshUrl: string;
   /**
@@ -64,11 +92,25 @@ export interface GitRepo {
    * `main`, created from main's tip — or as an orphan when main is empty — if missing), pushes it
    * to the bare repo and returns its sha (40 hex).
    */
-  commit(files: Record<string, string | Buffer | null>, opts?: { branch?: string; message?: string }): Promise<string>;
-  /** tag creates a lightweight (default) or annotated tag at a commit (default: the tip of main). */
-  tag(name: string, opts?: { commit?: string; annotated?: boolean }): Promise<void>;
+  commit(files: Record<string, string | Buffer | null>, opts?: CommitOptions): Promise<string>;
+  /**
+   * tag creates a lightweight (default) or annotated tag at a commit (default: the tip of main);
+   * `sign` makes it an annotated tag signed by that signer.
+   */
+  tag(name: string, opts?: { commit?: string; annotated?: boolean; sign?: GitSigner }): Promise<void>;
   /** head returns the sha of a branch's tip (default `main`). */
   head(branch?: string): Promise<string>;
+}
+
+/** CommitOptions shape one fixture commit. */
+export interface CommitOptions {
+  /** Branch to commit on. Default `main`. */
+  branch?: string;
+  message?: string;
+  /** Sign the commit with this signer (PGP or SSH). Default: unsigned. */
+  sign?: GitSigner;
+  /** Submodules to record: path -> the submodule's URL and the commit it is pinned at. Writes .gitmodules. */
+  submodules?: Record<string, { url: string; commit: string }>;
 }
 
 /** AUTHOR is the fixed identity of every commit and annotated tag the fixture makes. */
@@ -182,6 +224,7 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
 
   let sshd: ChildProcess | undefined;
   let http: Server | undefined;
+  let https: Server | undefined;
   const cgis = new Set<ChildProcess>();
   let stopping: Promise<void> | undefined;
 
@@ -221,8 +264,8 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
         );
       }
       for (const c of cgis) c.kill("SIGKILL");
-      if (http) {
-        const srv = http;
+      for (const srv of [http, https]) {
+        if (!srv) continue;
         waits.push(new Promise<void>((r) => srv.close(() => r())));
         srv.closeAllConnections();
       }
@@ -234,33 +277,38 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
     // ---- smart HTTP ----
     const httpUser = "fluxiac";
     const httpPassword = randomBytes(12).toString("hex");
-    const expectedAuth = Buffer.from("Basic " + Buffer.from(`${httpUser}:${httpPassword}`).toString("base64"));
+    const bearerToken = randomBytes(16).toString("hex");
+    const accepted = [`Basic ${Buffer.from(`${httpUser}:${httpPassword}`).toString("base64")}`, `Bearer ${bearerToken}`].map((a) => Buffer.from(a));
     const authorised = (header: string | undefined): boolean => {
       if (!header) return false;
       const got = Buffer.from(header.trim());
-      return got.length === expectedAuth.length && timingSafeEqual(got, expectedAuth);
+      return accepted.some((a) => got.length === a.length && timingSafeEqual(got, a));
     };
     const cgiBaseEnv = gitEnv(home, { GIT_PROJECT_ROOT: reposDir, GIT_HTTP_EXPORT_ALL: "1" });
+    const requests: GitRequest[] = [];
 
-    http = createHttpServer((req, res) => {
-      log(`http: ${req.method} ${req.url}`);
-      if (!authorised(req.headers.authorization)) {
+    const handler = (scheme: "http" | "https") => (req: IncomingMessage, res: ServerResponse) => {
+      log(`${scheme}: ${req.method} ${req.url}`);
+      const entry: GitRequest = { scheme, method: req.method ?? "GET", path: new URL(req.url ?? "/", "http://x").pathname, authorised: authorised(req.headers.authorization) };
+      const tlsSocket = req.socket as TLSSocket;
+      if (scheme === "https" && tlsSocket.authorized) entry.clientCert = String(tlsSocket.getPeerCertificate().subject?.CN);
+      requests.push(entry);
+      if (!entry.authorised) {
         res.writeHead(401, { "WWW-Authenticate": 'Basic realm="fluxiac"', "Content-Type": "text/plain" });
         res.end("authentication required\n");
         req.resume();
         return;
       }
+      if (entry.method === "POST" && entry.path.endsWith("/git-upload-pack")) recordCommand(req, entry);
       serveCgi(req, res, httpUser, cgiBaseEnv, cgis, log);
-    });
-    const httpServer = http;
-    await new Promise<void>((r, reject) => {
-      httpServer.once("error", reject);
-      httpServer.listen(0, "127.0.0.1", () => r());
-    });
-    httpServer.unref();
-    const httpAddr = httpServer.address();
-    if (!httpAddr || typeof httpAddr !== "object") throw new Error("http server has no address");
-    const httpBase = `http://127.0.0.1:${httpAddr.port}`;
+    };
+    http = createHttpServer(handler("http"));
+    const httpBase = `http://127.0.0.1:${await listen(http)}`;
+
+    const ca = await makeTestCa(await mkdtemp(join(root, "pki-")));
+    const [serving, client] = await Promise.all([ca.issue("git-server", "server"), ca.issue("fluxiac-git-client", "client")]);
+    https = createHttpsServer({ cert: serving.certPem, key: serving.keyPem, ca: ca.caPem, requestCert: true, rejectUnauthorized: false }, handler("https"));
+    const httpsBase = `https://127.0.0.1:${await listen(https)}`;
 
     // ---- SSH ----
     const keygen = tool("ssh-keygen");
@@ -387,7 +435,7 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
       await mkdir(dirname(path), { recursive: true });
       await must(git, ["init", "-q", "--bare", "--initial-branch=main", path], { env });
       await must(git, ["-C", path, "config", "http.receivepack", "true"], { env });
-      const repo = makeRepo({ name, path, git, env, workTree: join(workDir, name), httpBase, sshBase });
+      const repo = makeRepo({ name, path, git, env, workTree: join(workDir, name), httpBase, httpsBase, sshBase });
       repos.set(name, repo);
       return repo;
     };
@@ -398,6 +446,12 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
       httpBase,
       httpUser,
       httpPassword,
+      bearerToken,
+      httpsBase,
+      caPem: ca.caPem,
+      clientCert: { certPem: client.certPem, keyPem: client.keyPem },
+      requests,
+      fetches: (repo) => requests.filter((r) => r.path === `/${repo}.git/git-upload-pack` && r.command === "fetch").length,
       sshBase,
       sshUser,
       sshIdentity,
@@ -431,118 +485,6 @@ async function checkSshdConfig(sshdBin: string, config: string, log: (line: stri
   }
 }
 
-/** serveCgi runs `git http-backend` as a CGI script for one authorised request. */
-function serveCgi(
-  req: IncomingMessage,
-  res: ServerResponse,
-  user: string,
-  baseEnv: NodeJS.ProcessEnv,
-  cgis: Set<ChildProcess>,
-  log: (line: string) => void,
-): void {
-  const url = new URL(req.url ?? "/", "http://127.0.0.1");
-  let pathInfo: string;
-  try {
-    pathInfo = decodeURIComponent(url.pathname);
-  } catch {
-    res.writeHead(400, { "Content-Type": "text/plain" }).end("bad path\n");
-    req.resume();
-    return;
-  }
-  const env: NodeJS.ProcessEnv = {
-    ...baseEnv,
-    GATEWAY_INTERFACE: "CGI/1.1",
-    SERVER_PROTOCOL: `HTTP/${req.httpVersion}`,
-    SERVER_SOFTWARE: "fluxiac-git-server",
-    REQUEST_METHOD: req.method ?? "GET",
-    SCRIPT_NAME: "",
-    PATH_INFO: pathInfo,
-    QUERY_STRING: url.search.replace(/^\?/, ""),
-    REMOTE_USER: user,
-    AUTH_TYPE: "Basic",
-    REMOTE_ADDR: req.socket.remoteAddress ?? "127.0.0.1",
-  };
-  const h = req.headers;
-  if (h["content-type"]) env.CONTENT_TYPE = h["content-type"];
-  // Node de-chunks a chunked body; http-backend then reads stdin to EOF when CONTENT_LENGTH is unset.
-  if (h["content-length"] !== undefined && h["transfer-encoding"] === undefined) env.CONTENT_LENGTH = h["content-length"];
-  if (h["content-encoding"]) env.HTTP_CONTENT_ENCODING = h["content-encoding"];
-  const gitProtocol = h["git-protocol"];
-  if (typeof gitProtocol === "string") env.GIT_PROTOCOL = gitProtocol;
-
-  const child = spawn(tool("git-http-backend"), [], { env, stdio: ["pipe", "pipe", "pipe"] });
-  cgis.add(child);
-  child.on("close", () => cgis.delete(child));
-  child.stdin!.on("error", () => {}); // EPIPE when the backend answers before reading the body
-  req.pipe(child.stdin!);
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
-    for (const line of d.split("\n")) if (line.trim()) log(`http-backend: ${line}`);
-  });
-
-  let head = Buffer.alloc(0);
-  let headersDone = false;
-  const fail = (msg: string) => {
-    if (!res.headersSent) res.writeHead(502, { "Content-Type": "text/plain" }).end(msg + "\n");
-    else res.destroy();
-  };
-  child.on("error", (err) => fail(`git http-backend: ${err.message}`));
-
-  const stdout = child.stdout!;
-  const onData = (chunk: Buffer) => {
-    if (headersDone) return;
-    head = Buffer.concat([head, chunk]);
-    let end = head.indexOf("\r\n\r\n");
-    let sepLen = 4;
-    const lf = head.indexOf("\n\n");
-    if (lf >= 0 && (end < 0 || lf < end)) {
-      end = lf;
-      sepLen = 2;
-    }
-    if (end < 0) {
-      if (head.length > 64 * 1024) {
-        child.kill("SIGKILL");
-        fail("git http-backend: CGI headers too long");
-      }
-      return;
-    }
-    headersDone = true;
-    stdout.removeListener("data", onData);
-    stdout.pause();
-    let status = 200;
-    let statusMessage: string | undefined;
-    const headers: Record<string, string | string[]> = {};
-    for (const line of head.subarray(0, end).toString("latin1").split(/\r?\n/)) {
-      const i = line.indexOf(":");
-      if (i <= 0) continue;
-      const name = line.slice(0, i).trim();
-      const value = line.slice(i + 1).trim();
-      if (name.toLowerCase() === "status") {
-        const m = /^(\d{3})\s*(.*)$/.exec(value);
-        if (m) {
-          status = Number(m[1]);
-          statusMessage = m[2] || undefined;
-        }
-        continue;
-      }
-      const prev = headers[name];
-      headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
-    }
-    if (status >= 400) log(`http: ${req.method} ${req.url} -> ${status} ${statusMessage ?? ""}`);
-    if (statusMessage) res.writeHead(status, statusMessage, headers);
-    else res.writeHead(status, headers);
-    const rest = head.subarray(end + sepLen);
-    if (rest.length) res.write(rest);
-    stdout.pipe(res);
-  };
-  stdout.on("data", onData);
-  stdout.on("end", () => {
-    if (!headersDone) fail("git http-backend: no CGI headers");
-  });
-  res.on("close", () => {
-    if (child.exitCode === null && child.signalCode === null && !res.writableFinished) child.kill("SIGKILL");
-  });
-}
-
 /** makeRepo builds the GitRepo handle of a freshly created bare repo. */
 function makeRepo(p: {
   name: string;
@@ -551,6 +493,7 @@ function makeRepo(p: {
   env: NodeJS.ProcessEnv;
   workTree: string;
   httpBase: string;
+  httpsBase: string;
   sshBase: string;
 }): GitRepo {
   const { name, path, git, env, workTree } = p;
@@ -562,6 +505,7 @@ function makeRepo(p: {
     return next;
   };
   const wt = (...args: string[]) => must(git, ["-C", workTree, ...args], { env });
+  const signed = (signer: GitSigner, ...args: string[]) => must(git, ["-C", workTree, ...signer.config, ...args], { env: { ...env, ...signer.env } });
   const bare = (...args: string[]) => must(git, ["--git-dir", path, ...args], { env });
 
   const head = (branch = "main"): Promise<string> => {
@@ -574,7 +518,7 @@ function makeRepo(p: {
     );
   };
 
-  const commit = (files: Record<string, string | Buffer | null>, opts: { branch?: string; message?: string } = {}) =>
+  const commit = (files: Record<string, string | Buffer | null>, opts: CommitOptions = {}) =>
     serial(async () => {
       const branch = opts.branch ?? "main";
       if (!REF_RE.test(branch)) throw new Error(`commit: bad branch name ${JSON.stringify(branch)}`);
@@ -608,17 +552,27 @@ function makeRepo(p: {
           await writeFile(abs, content);
         }
       }
+      const submodules = Object.entries(opts.submodules ?? {});
+      if (submodules.length) {
+        const gitmodules = submodules.map(([path, { url }]) => `[submodule "${path}"]\n\tpath = ${path}\n\turl = ${url}\n`).join("");
+        await writeFile(join(workTree, ".gitmodules"), gitmodules);
+      }
       await wt("add", "-A");
-      await wt("commit", "-q", "--allow-empty", "--no-verify", "-m", opts.message ?? `update ${Object.keys(files).join(", ") || "(empty)"}`);
+      for (const [path, { commit: sha }] of submodules) await wt("update-index", "--add", "--cacheinfo", `160000,${sha},${path}`);
+      const message = opts.message ?? `update ${Object.keys(files).join(", ") || "(empty)"}`;
+      if (opts.sign) await signed(opts.sign, "commit", "-q", "-S", "--allow-empty", "--no-verify", "-m", message);
+      else await wt("commit", "-q", "--allow-empty", "--no-verify", "-m", message);
       await wt("push", "-q", "origin", `HEAD:refs/heads/${branch}`);
       return (await wt("rev-parse", "HEAD")).trim();
     });
 
-  const tag = (tagName: string, opts: { commit?: string; annotated?: boolean } = {}) =>
+  const tag = (tagName: string, opts: { commit?: string; annotated?: boolean; sign?: GitSigner } = {}) =>
     serial(async () => {
       if (!REF_RE.test(tagName)) throw new Error(`tag: bad tag name ${JSON.stringify(tagName)}`);
       const target = opts.commit ?? (await head("main"));
-      if (opts.annotated) await bare("tag", "-a", "-m", `tag ${tagName}`, tagName, target);
+      if (opts.sign) {
+        await must(git, ["--git-dir", path, ...opts.sign.config, "tag", "-s", "-m", `tag ${tagName}`, tagName, target], { env: { ...env, ...opts.sign.env } });
+      } else if (opts.annotated) await bare("tag", "-a", "-m", `tag ${tagName}`, tagName, target);
       else await bare("tag", tagName, target);
     });
 
@@ -627,6 +581,7 @@ function makeRepo(p: {
     path,
     fileUrl: pathToFileURL(path).href,
     httpUrl: `${p.httpBase}/${name}.git`,
+    httpsUrl: `${p.httpsBase}/${name}.git`,
     sshUrl: `${p.sshBase}${path}`,
     commit,
     tag,

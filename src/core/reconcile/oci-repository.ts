@@ -1,11 +1,10 @@
 // OCIRepository engine verbs: plan (resolve the ref; pull only when the manifest or settings changed)
 // and ensure (bring exactly a recorded artifact into the store).
 import { isDeepStrictEqual } from "node:util";
-import semver from "semver";
 import type { Artifact } from "../artifact/artifact";
 import { parseDuration } from "../duration";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
-import { toSemverRange } from "../source/git";
+import { parseConstraint } from "../source/semver";
 import { RegistryAuthError } from "../source/oci/auth";
 import { RegistryClient } from "../source/oci/client";
 import { pullOCIArtifact } from "../source/oci/pull";
@@ -48,7 +47,13 @@ export function validateOCIRepository(spec: OCIRepositorySpec): { property: stri
   }
   const ref = spec.ref ?? {};
   if (ref.digest !== undefined && !DIGEST.test(ref.digest)) add("ref.digest", `ref.digest "${ref.digest}" must be sha256:<64 hex>`);
-  if (ref.semver !== undefined && semver.validRange(toSemverRange(ref.semver), { loose: true }) === null) add("ref.semver", `ref.semver "${ref.semver}" is not a semver range`);
+  if (ref.semver !== undefined) {
+    try {
+      parseConstraint(ref.semver);
+    } catch {
+      add("ref.semver", `ref.semver "${ref.semver}" is not a semver range`);
+    }
+  }
   if (ref.semverFilter !== undefined) {
     try {
       new RegExp(ref.semverFilter);

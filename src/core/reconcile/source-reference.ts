@@ -2,7 +2,7 @@
 // artifact, and how it gets that exact artifact into the local store.
 import type { Artifact } from "../artifact/artifact";
 import type { BucketSpec } from "../source/bucket-types";
-import type { GitRepositorySpec } from "../source/git-types";
+import type { GitRepositoryReference } from "../source/git-types";
 import type { HelmChartSpec, HelmRepositorySpec } from "../source/helm-types";
 import type { OCIRepositorySpec } from "../source/oci-types";
 import { ensureBucketArtifact } from "./bucket";
@@ -14,7 +14,7 @@ import { ensureOCIArtifact } from "./oci-repository";
 
 /** SourceReference is a source's kind, name, spec and the artifact the consumer must use. */
 export type SourceReference =
-  | { kind: "GitRepository"; name: string; spec: GitRepositorySpec; artifact: Artifact }
+  | GitRepositoryReference
   | { kind: "OCIRepository"; name: string; spec: OCIRepositorySpec; artifact: Artifact }
   | { kind: "Bucket"; name: string; spec: BucketSpec; artifact: Artifact }
   /** An OCI HelmRepository has no artifact (as in Flux): charts are pulled from the registry itself. */

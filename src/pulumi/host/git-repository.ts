@@ -1,14 +1,24 @@
 // GitRepository's provider-side code: check resolves the revision (one ls-remote) and packs the artifact
-// when it changed; create and update make sure the store holds exactly that artifact.
-import { ensureGitArtifact, planGitRepository, validateGitRepository } from "../../core/reconcile/git-repository";
-import type { Artifact, GitRepositorySpec } from "../../core/source/git-types";
+// when it or the settings changed; create and update make sure the store holds exactly that artifact.
+import { ensureGitArtifact, gitRepositoryStatus, planGitRepository, validateGitRepository } from "../../core/reconcile/git-repository";
+import type { GitRepositorySpec } from "../../core/source/git-types";
 import { changedFields, context, hasUnknowns, rethrow, type Props } from "./common";
 
 function gitSpec(p: Props): GitRepositorySpec {
-  return { url: p.url, ref: p.ref, auth: p.auth, timeout: p.timeout, ignore: p.ignore };
+  return {
+    url: p.url,
+    ref: p.ref,
+    auth: p.auth,
+    tls: p.tls,
+    timeout: p.timeout,
+    ignore: p.ignore,
+    recurseSubmodules: p.recurseSubmodules,
+    include: p.include,
+    verify: p.verify,
+  };
 }
 
-const GIT_FIELDS = ["url", "ref", "auth", "timeout", "ignore", "artifact"];
+const GIT_FIELDS = ["url", "ref", "auth", "tls", "timeout", "ignore", "recurseSubmodules", "include", "verify", "artifact", "includedArtifacts", "sourceVerificationMode"];
 
 /** gitRepository implements the GitRepository dynamic provider. */
 export const gitRepository = {
@@ -16,9 +26,12 @@ export const gitRepository = {
     const failures = validateGitRepository(gitSpec(news)).map((f) => ({ property: f.property, reason: `GitRepository "${news.name}": ${f.reason}` }));
     if (failures.length || hasUnknowns(news)) return { inputs: news, failures };
     try {
-      const previous = olds?.artifact ? { artifact: olds.artifact as Artifact, observedUrl: olds.url, observedIgnore: olds.ignore } : undefined;
-      const { artifact } = await planGitRepository(news.name, gitSpec(news), previous, context());
-      return { inputs: { ...news, artifact } };
+      // The previous checked inputs are the previous spec plus what it produced: together, the status.
+      const previous = olds?.artifact
+        ? gitRepositoryStatus(gitSpec(olds), { artifact: olds.artifact, includedArtifacts: olds.includedArtifacts ?? [], sourceVerificationMode: olds.sourceVerificationMode })
+        : undefined;
+      const { artifact, includedArtifacts, sourceVerificationMode } = await planGitRepository(news.name, gitSpec(news), previous, context());
+      return { inputs: { ...news, artifact, includedArtifacts, sourceVerificationMode: sourceVerificationMode ?? null } };
     } catch (err) {
       rethrow("GitRepository", news.name, err);
     }

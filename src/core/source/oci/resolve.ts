@@ -1,6 +1,6 @@
 // resolveOCIRef: what an OCIRepository ref points at now, with Flux's precedence digest > semver > tag.
 import semver from "semver";
-import { toSemverRange } from "../git";
+import { parseConstraint, parseVersion } from "../semver";
 import type { OCIRepositoryRef } from "../oci-types";
 import type { ManifestResult, RegistryClient } from "./client";
 import { RegistryError } from "./transport";
@@ -13,9 +13,9 @@ export interface OCITarget {
   manifest: ManifestResult;
 }
 
-/** versionOfTag reads a tag as a semver version; `_` stands for `+`, as Helm charts in OCI registries write it. */
-export function versionOfTag(tag: string): semver.SemVer | null {
-  return semver.parse(tag.replace(/_/g, "+"), { loose: true });
+/** versionOfTag reads a tag as a semver version (Masterminds rules); `_` stands for `+`, as Helm charts in OCI registries write it. */
+export function versionOfTag(tag: string): semver.SemVer | undefined {
+  return parseVersion(tag.replace(/_/g, "+"));
 }
 
 /** tagOfVersion writes a version as a tag (`+` becomes `_`, which tags cannot contain). */
@@ -28,7 +28,7 @@ export function tagOfVersion(version: string): string {
  * the optional filter, or undefined.
  */
 export function selectSemverTag(tags: string[], range: string, filter?: string): string | undefined {
-  const r = new semver.Range(toSemverRange(range), { loose: true });
+  const r = parseConstraint(range);
   const re = filter ? new RegExp(filter) : undefined;
   let best: { tag: string; v: semver.SemVer } | undefined;
   for (const tag of tags) {
