@@ -38,6 +38,19 @@ export class FluxiacError extends Error {
   }
 }
 
+/**
+ * digestMismatch is the error of a consumer that fetched a recorded revision again and got other bytes:
+ * never a silent re-resolve. `subject` names what was fetched ("revision main@sha1:…"), `produced` says
+ * what came back, `cause` what most likely changed.
+ */
+export function digestMismatch(object: ObjectRef, subject: string, recorded: string, produced: string, cause: string): FluxiacError {
+  return new FluxiacError(
+    object,
+    "ArtifactFailed",
+    `digest mismatch for ${subject}: state has ${recorded}, ${produced}; ${cause}. Run \`pulumi up\` (or refresh) to record the new artifact`,
+  );
+}
+
 /** errorMessage returns the message of anything thrown. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

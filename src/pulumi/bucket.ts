@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Artifact } from "../core/artifact/artifact";
 import type { SourceReference } from "../core/reconcile/source-reference";
 import type { BucketSpec } from "../core/source/bucket-types";
-import type { TLSConfig } from "../core/source/tls";
 import { bucketProvider } from "./providers";
+import { registerSource, secret, type TLSArgs } from "./source";
 
 /** BucketAuthArgs are Flux's `secretRef` keys `accesskey` and `secretkey`, as values. */
 export interface BucketAuthArgs {
@@ -29,25 +29,16 @@ export interface BucketArgs {
   /** Access and secret key. Always stored as secrets. Without them a generic bucket is read anonymously. */
   auth?: pulumi.Input<BucketAuthArgs>;
   /** CA bundle and client certificate (Flux's certSecretRef). Always stored as secrets. */
-  tls?: pulumi.Input<TLSConfig>;
+  tls?: pulumi.Input<TLSArgs>;
   /** Timeout of each bucket step (listing, downloading). @default "60s" */
   timeout?: pulumi.Input<string>;
   /** Extra .sourceignore patterns, applied to object keys after the bucket's root .sourceignore. */
   ignore?: pulumi.Input<string>;
 }
 
-/** BucketResource is the dynamic resource behind Bucket. */
-class BucketResource extends pulumi.dynamic.Resource {
-  declare readonly artifact: pulumi.Output<Artifact>;
-
-  constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-    super(bucketProvider, name, props, opts, "source", "Bucket");
-  }
-}
-
 /**
- * Bucket turns the objects of an S3-compatible bucket into a versioned artifact during preview and up.
- * The revision (`sha256:` over the sorted keys and ETags, as Flux computes it) is resolved by one listing;
+ * Bucket makes an S3-compatible bucket's objects a versioned artifact during preview and up. The
+ * revision (`sha256:` over the sorted keys and ETags, as Flux computes it) is resolved by one listing;
  * objects are downloaded only when it changed.
  */
 export class Bucket extends pulumi.ComponentResource {
@@ -58,29 +49,11 @@ export class Bucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: BucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fluxiac:source:Bucket", name, {}, opts);
-    const auth = args.auth === undefined ? undefined : pulumi.secret(args.auth);
-    const tls = args.tls === undefined ? undefined : pulumi.secret(args.tls);
-    const spec = {
-      provider: args.provider,
-      bucketName: args.bucketName,
-      endpoint: args.endpoint,
-      region: args.region,
-      prefix: args.prefix,
-      insecure: args.insecure,
-      auth,
-      tls,
-      timeout: args.timeout,
-      ignore: args.ignore,
-    };
-    const res = new BucketResource(name, { name, ...spec, artifact: undefined }, { parent: this, additionalSecretOutputs: ["auth", "tls"] });
-    this.artifact = res.artifact;
-    // The spec comes from the arguments (known during preview); only the artifact from the provider.
-    this.sourceReference = pulumi.all([pulumi.output(spec), res.artifact]).apply(([s, artifact]) => ({
-      kind: "Bucket" as const,
-      name,
-      spec: s as BucketSpec,
-      artifact,
-    }));
+    const { provider, bucketName, endpoint, region, prefix, insecure, timeout, ignore } = args;
+    const spec = { provider, bucketName, endpoint, region, prefix, insecure, auth: secret(args.auth), tls: secret(args.tls), timeout, ignore };
+    const source = registerSource(this, "Bucket", name, bucketProvider, spec, { secrets: ["auth", "tls"] });
+    this.artifact = source.artifact;
+    this.sourceReference = source.sourceReference;
     this.registerOutputs({ artifact: this.artifact });
   }
 }

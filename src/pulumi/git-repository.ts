@@ -1,9 +1,8 @@
 // GitRepository: a Pulumi component for Flux's GitRepository source.
 import * as pulumi from "@pulumi/pulumi";
 import type { Artifact, GitRepositoryReference, GitRepositoryRef, GitVerificationMode } from "../core/source/git-types";
-import type { TLSConfig } from "../core/source/tls";
 import { gitRepositoryProvider } from "./providers";
-import type { SourceResource } from "./source";
+import { registerSource, secret, type SourceResource, type TLSArgs } from "./source";
 
 /** GitAuthArgs are credentials: HTTP basic (username/password), bearerToken, or SSH identity + knownHosts. */
 export interface GitAuthArgs {
@@ -43,7 +42,7 @@ export interface GitRepositoryArgs {
   /** Credentials. Always stored as secrets. */
   auth?: pulumi.Input<GitAuthArgs>;
   /** CA bundle (caCert) and client certificate (cert, key) for https:// URLs. Always stored as secrets. */
-  tls?: pulumi.Input<TLSConfig>;
+  tls?: pulumi.Input<TLSArgs>;
   /** Timeout of Git operations. @default "60s" */
   timeout?: pulumi.Input<string>;
   /** Extra .sourceignore patterns; any pattern replaces Flux's non-VCS default exclusions. */
@@ -54,17 +53,6 @@ export interface GitRepositoryArgs {
   include?: GitRepositoryIncludeArgs[];
   /** Signature verification of the commit and/or tag; nothing is packed when it fails. */
   verify?: pulumi.Input<GitVerificationArgs>;
-}
-
-/** GitRepositoryResource is the dynamic resource behind GitRepository. */
-class GitRepositoryResource extends pulumi.dynamic.Resource {
-  declare readonly artifact: pulumi.Output<Artifact>;
-  declare readonly includedArtifacts: pulumi.Output<Artifact[]>;
-  declare readonly sourceVerificationMode: pulumi.Output<GitVerificationMode | undefined>;
-
-  constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-    super(gitRepositoryProvider, name, props, opts, "source", "GitRepository");
-  }
 }
 
 /**
@@ -83,10 +71,6 @@ export class GitRepository extends pulumi.ComponentResource {
 
   constructor(name: string, args: GitRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fluxiac:source:GitRepository", name, {}, opts);
-    const secret = <T>(v: pulumi.Input<T> | undefined) => (v === undefined ? undefined : pulumi.secret(v));
-    const auth = secret(args.auth);
-    const tls = secret(args.tls);
-    const verify = secret(args.verify);
     const include =
       args.include &&
       pulumi.all(
@@ -94,34 +78,17 @@ export class GitRepository extends pulumi.ComponentResource {
           pulumi.all([inc.repository.sourceReference, inc.fromPath, inc.toPath]).apply(([repository, fromPath, toPath]) => ({ repository, fromPath, toPath })),
         ),
       );
-    const res = new GitRepositoryResource(
-      name,
-      {
-        name,
-        url: args.url,
-        ref: args.ref,
-        auth,
-        tls,
-        timeout: args.timeout,
-        ignore: args.ignore,
-        recurseSubmodules: args.recurseSubmodules,
-        include,
-        verify,
-        artifact: undefined,
-        includedArtifacts: undefined,
-        sourceVerificationMode: undefined,
-      },
-      // include carries the included repositories' specs, credentials included.
-      { parent: this, additionalSecretOutputs: ["auth", "tls", "verify", "include"] },
-    );
-    this.artifact = res.artifact;
-    this.includedArtifacts = res.includedArtifacts;
-    this.sourceVerificationMode = res.sourceVerificationMode;
-    // The spec comes from the arguments (known during preview); only the artifact from the provider.
-    const spec = pulumi.output({ url: args.url, ref: args.ref, auth, tls, timeout: args.timeout, ignore: args.ignore, recurseSubmodules: args.recurseSubmodules, include, verify });
-    this.sourceReference = pulumi
-      .all([spec, res.artifact])
-      .apply(([specValue, artifact]) => ({ kind: "GitRepository" as const, name, spec: specValue, artifact }));
+    const { url, ref, timeout, ignore, recurseSubmodules } = args;
+    const spec = { url, ref, auth: secret(args.auth), tls: secret(args.tls), timeout, ignore, recurseSubmodules, include, verify: secret(args.verify) };
+    // include carries the included repositories' specs, credentials included.
+    const source = registerSource(this, "GitRepository", name, gitRepositoryProvider, spec, {
+      secrets: ["auth", "tls", "verify", "include"],
+      outputs: ["includedArtifacts", "sourceVerificationMode"],
+    });
+    this.artifact = source.artifact;
+    this.includedArtifacts = source.resource.output<Artifact[]>("includedArtifacts");
+    this.sourceVerificationMode = source.resource.output<GitVerificationMode | undefined>("sourceVerificationMode");
+    this.sourceReference = source.sourceReference;
     this.registerOutputs({ artifact: this.artifact, includedArtifacts: this.includedArtifacts, sourceVerificationMode: this.sourceVerificationMode });
   }
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Artifact } from "../core/artifact/artifact";
 import type { SourceReference } from "../core/reconcile/source-reference";
 import { helmChartProvider } from "./providers";
-import type { SourceResource } from "./source";
+import { registerSource, type SourceResource } from "./source";
 
 /** HelmChartArgs are Flux's HelmChart fields. */
 export interface HelmChartArgs {
@@ -21,15 +21,6 @@ export interface HelmChartArgs {
   ignoreMissingValuesFiles?: pulumi.Input<boolean>;
 }
 
-/** HelmChartResource is the dynamic resource behind HelmChart. */
-class HelmChartResource extends pulumi.dynamic.Resource {
-  declare readonly artifact: pulumi.Output<Artifact>;
-
-  constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-    super(helmChartProvider, name, props, opts, "source", "HelmChart");
-  }
-}
-
 /**
  * HelmChart resolves a chart version and stores the chart .tgz as an artifact during preview and up;
  * nothing is downloaded or packaged when the version and settings did not change.
@@ -42,22 +33,12 @@ export class HelmChart extends pulumi.ComponentResource {
 
   constructor(name: string, args: HelmChartArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fluxiac:source:HelmChart", name, {}, opts);
-    const spec = {
-      sourceRef: args.sourceRef.sourceReference,
-      chart: args.chart,
-      version: args.version,
-      reconcileStrategy: args.reconcileStrategy,
-      valuesFiles: args.valuesFiles,
-      ignoreMissingValuesFiles: args.ignoreMissingValuesFiles,
-    };
-    const res = new HelmChartResource(name, { name, ...spec, artifact: undefined, observedSettings: undefined }, { parent: this, additionalSecretOutputs: ["sourceRef"] });
-    this.artifact = res.artifact;
-    this.sourceReference = pulumi.all([pulumi.output(spec), res.artifact]).apply(([s, artifact]) => ({
-      kind: "HelmChart" as const,
-      name,
-      spec: s as Extract<SourceReference, { kind: "HelmChart" }>["spec"],
-      artifact,
-    }));
+    const { chart, version, reconcileStrategy, valuesFiles, ignoreMissingValuesFiles } = args;
+    const spec = { sourceRef: args.sourceRef.sourceReference, chart, version, reconcileStrategy, valuesFiles, ignoreMissingValuesFiles };
+    // sourceRef carries the source's spec, credentials included.
+    const source = registerSource(this, "HelmChart", name, helmChartProvider, spec, { secrets: ["sourceRef"], outputs: ["observedSettings"] });
+    this.artifact = source.artifact;
+    this.sourceReference = source.sourceReference;
     this.registerOutputs({ artifact: this.artifact });
   }
 }

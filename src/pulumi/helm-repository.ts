@@ -2,8 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Artifact } from "../core/artifact/artifact";
 import type { SourceReference } from "../core/reconcile/source-reference";
-import type { TLSConfig } from "../core/source/tls";
 import { helmRepositoryProvider } from "./providers";
+import { registerSource, secret, type TLSArgs } from "./source";
 
 /** HelmRepositoryAuthArgs are the repository's basic-auth credentials (Flux's secretRef keys). */
 export interface HelmRepositoryAuthArgs {
@@ -22,20 +22,11 @@ export interface HelmRepositoryArgs {
   /** Send the credentials to chart URLs on other hosts than the repository's. @default false */
   passCredentials?: pulumi.Input<boolean>;
   /** CA bundle and client certificate (Flux's certSecretRef). Always stored as secrets. */
-  tls?: pulumi.Input<TLSConfig>;
+  tls?: pulumi.Input<TLSArgs>;
   /** Plain HTTP to an OCI registry. @default false */
   insecure?: pulumi.Input<boolean>;
   /** Timeout of index and chart downloads. @default "60s" */
   timeout?: pulumi.Input<string>;
-}
-
-/** HelmRepositoryResource is the dynamic resource behind HelmRepository. */
-class HelmRepositoryResource extends pulumi.dynamic.Resource {
-  declare readonly artifact: pulumi.Output<Artifact | undefined>;
-
-  constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-    super(helmRepositoryProvider, name, props, opts, "source", "HelmRepository");
-  }
 }
 
 /**
@@ -50,18 +41,11 @@ export class HelmRepository extends pulumi.ComponentResource {
 
   constructor(name: string, args: HelmRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fluxiac:source:HelmRepository", name, {}, opts);
-    const auth = args.auth === undefined ? undefined : pulumi.secret(args.auth);
-    const tls = args.tls === undefined ? undefined : pulumi.secret(args.tls);
-    const spec = { url: args.url, type: args.type, auth, passCredentials: args.passCredentials, tls, insecure: args.insecure, timeout: args.timeout };
-    const res = new HelmRepositoryResource(name, { name, ...spec, artifact: undefined }, { parent: this, additionalSecretOutputs: ["auth", "tls"] });
-    this.artifact = res.artifact;
-    // The spec comes from the arguments (known during preview); only the artifact from the provider.
-    this.sourceReference = pulumi.all([pulumi.output(spec), res.artifact]).apply(([s, artifact]) => ({
-      kind: "HelmRepository" as const,
-      name,
-      spec: s as Extract<SourceReference, { kind: "HelmRepository" }>["spec"],
-      artifact,
-    }));
+    const { url, type, passCredentials, insecure, timeout } = args;
+    const spec = { url, type, auth: secret(args.auth), passCredentials, tls: secret(args.tls), insecure, timeout };
+    const source = registerSource(this, "HelmRepository", name, helmRepositoryProvider, spec, { secrets: ["auth", "tls"] });
+    this.artifact = source.artifact as pulumi.Output<Artifact | undefined>;
+    this.sourceReference = source.sourceReference;
     this.registerOutputs({ artifact: this.artifact });
   }
 }

@@ -3,10 +3,10 @@ export { GitRepository, type GitRepositoryArgs, type GitAuthArgs, type GitReposi
 export { Bucket, type BucketArgs, type BucketAuthArgs } from "./bucket";
 export { HelmRepository, type HelmRepositoryArgs, type HelmRepositoryAuthArgs } from "./helm-repository";
 export { HelmChart, type HelmChartArgs } from "./helm-chart";
-export { OCIRepository, type OCIRepositoryArgs, type OCIAuthArgs, type OCITLSArgs } from "./oci-repository";
+export { OCIRepository, type OCIRepositoryArgs, type OCIAuthArgs } from "./oci-repository";
 export { Kustomization, type KustomizationArgs, type KustomizationPlanOutput } from "./kustomization";
 export type { Artifact, GitRepositoryRef, GitVerificationMode } from "../core/source/git-types";
 export type { Inventory, InventoryEntry } from "../core/kube/inventory";
-export type { SourceResource } from "./source";
+export type { SourceResource, TLSArgs } from "./source";
 export type { TLSConfig } from "../core/source/tls";
 export type { OCILayerSelector, OCIRepositoryRef } from "../core/source/oci-types";

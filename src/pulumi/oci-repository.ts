@@ -4,6 +4,7 @@ import type { Artifact } from "../core/artifact/artifact";
 import type { SourceReference } from "../core/reconcile/source-reference";
 import type { OCILayerSelector, OCIRepositoryRef } from "../core/source/oci-types";
 import { ociRepositoryProvider } from "./providers";
+import { registerSource, secret, type TLSArgs } from "./source";
 
 /** OCIAuthArgs are registry credentials: a Docker config.json (Flux's secretRef) or username/password. */
 export interface OCIAuthArgs {
@@ -11,13 +12,6 @@ export interface OCIAuthArgs {
   dockerConfigJson?: pulumi.Input<string>;
   username?: pulumi.Input<string>;
   password?: pulumi.Input<string>;
-}
-
-/** OCITLSArgs are Flux's certSecretRef keys: CA bundle and client certificate, PEM. */
-export interface OCITLSArgs {
-  caCert?: pulumi.Input<string>;
-  cert?: pulumi.Input<string>;
-  key?: pulumi.Input<string>;
 }
 
 /** OCIRepositoryArgs are Flux's OCIRepository fields. */
@@ -33,22 +27,13 @@ export interface OCIRepositoryArgs {
   /** Credentials: dockerConfigJson (Flux's secretRef) or username/password. Always stored as secrets. */
   auth?: pulumi.Input<OCIAuthArgs>;
   /** CA bundle and client certificate (Flux's certSecretRef). Always stored as secrets. */
-  tls?: pulumi.Input<OCITLSArgs>;
+  tls?: pulumi.Input<TLSArgs>;
   /** Talk plain HTTP to the registry. @default false */
   insecure?: pulumi.Input<boolean>;
   /** Timeout of registry operations. @default "60s" */
   timeout?: pulumi.Input<string>;
   /** Extra .sourceignore patterns applied when extracting; any pattern replaces Flux's non-VCS defaults. */
   ignore?: pulumi.Input<string>;
-}
-
-/** OCIRepositoryResource is the dynamic resource behind OCIRepository. */
-class OCIRepositoryResource extends pulumi.dynamic.Resource {
-  declare readonly artifact: pulumi.Output<Artifact>;
-
-  constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-    super(ociRepositoryProvider, name, props, opts, "source", "OCIRepository");
-  }
 }
 
 /**
@@ -63,28 +48,11 @@ export class OCIRepository extends pulumi.ComponentResource {
 
   constructor(name: string, args: OCIRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fluxiac:source:OCIRepository", name, {}, opts);
-    const auth = args.auth === undefined ? undefined : pulumi.secret(args.auth);
-    const tls = args.tls === undefined ? undefined : pulumi.secret(args.tls);
-    const spec = {
-      url: args.url,
-      ref: args.ref,
-      layerSelector: args.layerSelector,
-      provider: args.provider,
-      auth,
-      tls,
-      insecure: args.insecure,
-      timeout: args.timeout,
-      ignore: args.ignore,
-    };
-    const res = new OCIRepositoryResource(name, { name, ...spec, artifact: undefined }, { parent: this, additionalSecretOutputs: ["auth", "tls"] });
-    this.artifact = res.artifact;
-    // The spec comes from the arguments (known during preview); only the artifact from the provider.
-    this.sourceReference = pulumi.all([pulumi.output(spec), res.artifact]).apply(([s, artifact]) => ({
-      kind: "OCIRepository" as const,
-      name,
-      spec: s as Extract<SourceReference, { kind: "OCIRepository" }>["spec"],
-      artifact,
-    }));
+    const { url, ref, layerSelector, provider, insecure, timeout, ignore } = args;
+    const spec = { url, ref, layerSelector, provider, auth: secret(args.auth), tls: secret(args.tls), insecure, timeout, ignore };
+    const source = registerSource(this, "OCIRepository", name, ociRepositoryProvider, spec, { secrets: ["auth", "tls"] });
+    this.artifact = source.artifact;
+    this.sourceReference = source.sourceReference;
     this.registerOutputs({ artifact: this.artifact });
   }
 }

@@ -4,9 +4,9 @@ import { mkdir, readdir, readFile } from "node:fs/promises";
 import { dirname, join, posix, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
-import { createHash } from "node:crypto";
 import { Transform } from "node:stream";
 import * as tar from "tar-stream";
+import { sha256Meter } from "./digest";
 import { ignoreRules, type IgnoreRules } from "./ignore";
 
 const SMALL_FILE = 1 << 20;
@@ -156,16 +156,8 @@ export async function pack(root: string, dest: string, opts: PackOptions = {}): 
   const tree = await walkTree(root, given && ((rel) => given.ignored(`${rel}/`)));
   const entries = filterTree(tree.entries, given ?? ignoreRules(tree.ignores, opts.ignore));
   const archive = tar.pack();
-  const hash = createHash("sha256");
-  let size = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const writing = pipeline(archive, coalesce(), createGzip({ level: 6, chunkSize: 64 * 1024 }), meter, createWriteStream(dest));
+  const meter = sha256Meter();
+  const writing = pipeline(archive, coalesce(), createGzip({ level: 6, chunkSize: 64 * 1024 }), meter.stream, createWriteStream(dest));
   writing.catch(() => {}); // awaited below; a failure also fails the entry writes
   const header = { mtime: new Date(0), uid: 0, gid: 0, uname: "", gname: "" };
   // Entries are queued without waiting for each one to be consumed; at most QUEUE_BYTES wait at a time.
@@ -200,7 +192,7 @@ export async function pack(root: string, dest: string, opts: PackOptions = {}): 
   await last;
   archive.finalize();
   await writing;
-  return { digest: `sha256:${hash.digest("hex")}`, size };
+  return { digest: meter.digest(), size: meter.size() };
 }
 
 /** UnsafeArchiveError reports an entry that would escape the extraction root. */

@@ -2,7 +2,7 @@
 // changed) and ensure (bring exactly a recorded artifact into the local store).
 import type { Artifact } from "../artifact/artifact";
 import { parseDuration } from "../duration";
-import { FluxiacError, type ObjectRef } from "../errors";
+import { FluxiacError, digestMismatch, type ObjectRef } from "../errors";
 import type { BucketSpec } from "../source/bucket-types";
 import { BucketError, type BucketClient } from "../source/bucket/client";
 import { DOWNLOAD_CONCURRENCY, fetchBucketArtifact, indexBucket, type BucketIndex } from "../source/bucket/fetch";
@@ -179,12 +179,7 @@ export async function ensureBucketArtifact(name: string, spec: BucketSpec, artif
     return fetchBucketArtifact(client, idx, ctx.store, { log: ctx.log, signal: deadline() });
   });
   if (fresh.digest !== artifact.digest) {
-    throw new FluxiacError(
-      object,
-      "ArtifactFailed",
-      `digest mismatch for revision ${artifact.revision}: state has ${artifact.digest}, the downloaded content is ${fresh.digest}; ` +
-        "the objects changed under the same ETags. Run `pulumi up` (or refresh) to record the new artifact",
-    );
+    throw digestMismatch(object, `revision ${artifact.revision}`, artifact.digest, `the downloaded content is ${fresh.digest}`, "the objects changed under the same ETags");
   }
   return ctx.store.path(artifact.digest);
 }

@@ -1,6 +1,6 @@
 // GitRepository engine verbs: plan (resolve + fetch only when something changed) and apply.
 import { isDeepStrictEqual } from "node:util";
-import { FluxiacError } from "../errors";
+import { FluxiacError, digestMismatch } from "../errors";
 import { fetchGitArtifact } from "../source/git";
 import { includePathProblem, toPathOf, type IncludedTree } from "../source/git-include";
 import { commitOfRevision, resolveGitRef, type GitTarget } from "../source/git-resolve";
@@ -161,12 +161,7 @@ export async function ensureGitArtifact(name: string, spec: GitRepositorySpec, a
   const includes = await includedTrees(name, spec, ctx);
   const { artifact: fresh } = await fetchGitArtifact(spec, target, ctx.store, { object, log: ctx.log, signal: ctx.signal }, { includes });
   if (fresh.digest !== artifact.digest) {
-    throw new FluxiacError(
-      object,
-      "ArtifactFailed",
-      `digest mismatch for revision ${artifact.revision}: state has ${artifact.digest}, the fetched content is ${fresh.digest}; ` +
-        `the source changed under the same revision or its ignore rules differ. Run \`pulumi up\` (or refresh) to record the new artifact`,
-    );
+    throw digestMismatch(object, `revision ${artifact.revision}`, artifact.digest, `the fetched content is ${fresh.digest}`, "the source changed under the same revision, or its ignore rules differ");
   }
   return ctx.store.path(artifact.digest);
 }

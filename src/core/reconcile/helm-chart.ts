@@ -3,7 +3,7 @@
 // Bucket.
 import { createHash } from "node:crypto";
 import type { Artifact } from "../artifact/artifact";
-import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
+import { FluxiacError, digestMismatch, errorMessage, type ObjectRef } from "../errors";
 import type { HelmChartSpec } from "../source/helm-types";
 import { ChartArchiveError } from "../source/helm/chart-archive";
 import { buildLocalChart, ChartPathError, type LocalChartOptions } from "../source/helm/chart-local";
@@ -184,11 +184,7 @@ export async function ensureHelmChartArtifact(name: string, spec: HelmChartSpec,
     throw chartError(object, err);
   }
   if (fresh.digest !== artifact.digest || fresh.revision !== artifact.revision) {
-    throw new FluxiacError(
-      object,
-      "ArtifactFailed",
-      `digest mismatch for chart revision ${artifact.revision}: state has ${artifact.digest}, the rebuilt chart (${fresh.revision}) is ${fresh.digest}; run \`pulumi up\` (or refresh) to record the new chart`,
-    );
+    throw digestMismatch(object, `chart revision ${artifact.revision}`, artifact.digest, `the rebuilt chart (${fresh.revision}) is ${fresh.digest}`, "the chart or its source changed under the same version");
   }
   return ctx.store.path(artifact.digest);
 }

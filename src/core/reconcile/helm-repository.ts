@@ -1,7 +1,7 @@
 // HelmRepository engine verbs: plan (fetch index.yaml, reuse the stored index when its digest did not
 // change) and ensure (get exactly this index into the store again). OCI repositories have no artifact.
 import { parseDuration } from "../duration";
-import { FluxiacError, errorMessage } from "../errors";
+import { FluxiacError, digestMismatch, errorMessage } from "../errors";
 import type { Artifact } from "../artifact/artifact";
 import type { HelmRepositorySpec } from "../source/helm-types";
 import { fetchIndex } from "../source/helm/repository";
@@ -110,7 +110,7 @@ export async function ensureHelmRepositoryArtifact(name: string, spec: HelmRepos
   }
   const fresh = await index.store(ctx.store);
   if (fresh.digest !== artifact.digest) {
-    throw new FluxiacError(object, "ArtifactFailed", `digest mismatch for index revision ${artifact.revision}: state has ${artifact.digest}, the fetched index normalises to ${fresh.digest}`);
+    throw digestMismatch(object, `index revision ${artifact.revision}`, artifact.digest, `the fetched index normalises to ${fresh.digest}`, "fluxiac normalises indexes differently from the version that recorded it");
   }
   return ctx.store.path(artifact.digest);
 }

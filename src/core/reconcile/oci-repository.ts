@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Artifact } from "../artifact/artifact";
 import { parseDuration } from "../duration";
-import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
+import { FluxiacError, digestMismatch, errorMessage, type ObjectRef } from "../errors";
 import { parseConstraint } from "../source/semver";
 import { RegistryAuthError } from "../source/oci/auth";
 import { RegistryClient } from "../source/oci/client";
@@ -162,12 +162,7 @@ export async function ensureOCIArtifact(name: string, spec: OCIRepositorySpec, a
     return pull(name, client, { revision: artifact.revision, manifest }, ref.repository, spec, ctx);
   });
   if (fresh.digest !== artifact.digest) {
-    throw new FluxiacError(
-      object,
-      "ArtifactFailed",
-      `digest mismatch for revision ${artifact.revision}: state has ${artifact.digest}, the pulled content is ${fresh.digest}; ` +
-        "layerSelector or ignore differ from those that produced it. Run `pulumi up` (or refresh) to record the new artifact",
-    );
+    throw digestMismatch(object, `revision ${artifact.revision}`, artifact.digest, `the pulled content is ${fresh.digest}`, "layerSelector or ignore differ from those that produced it");
   }
   return ctx.store.path(artifact.digest);
 }

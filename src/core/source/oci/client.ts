@@ -1,9 +1,8 @@
 // RegistryClient: the OCI distribution API fluxiac needs: tags, manifests, blobs (verified), uploads.
-import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
-import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { sha256Digest, sha256Meter } from "../../artifact/digest";
 import { MEDIA_TYPES, type Descriptor, type ImageManifest } from "./manifest";
 import { RegistryError, RegistryTransport, type RegistryClientOptions } from "./transport";
 
@@ -56,7 +55,7 @@ export class RegistryClient {
     const res = await this.t.send({ method: "GET", url: `/v2/${repository}/manifests/${reference}`, repository, scope: "pull", headers: { accept: MANIFEST_ACCEPT }, expect: [200] });
     const bytes = Buffer.from(await res.body.arrayBuffer());
     if (bytes.length > MAX_MANIFEST) throw new RegistryError("OCIOperationFailed", `the manifest ${repository}:${reference} is larger than 4 MiB`);
-    const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    const digest = sha256Digest(bytes);
     if (reference.startsWith("sha256:") && reference !== digest) {
       throw new RegistryError("ArtifactFailed", `${this.host} returned a manifest for ${reference} whose bytes hash to ${digest}`);
     }
@@ -79,22 +78,15 @@ export class RegistryClient {
   /** fetchBlob downloads a blob to dest and verifies its sha256 and size against the descriptor. */
   async fetchBlob(repository: string, blob: Descriptor, dest: string): Promise<void> {
     const res = await this.t.send({ method: "GET", url: `/v2/${repository}/blobs/${blob.digest}`, repository, scope: "pull", expect: [200], followRedirects: true });
-    const hash = createHash("sha256");
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
-    });
+    const meter = sha256Meter();
     try {
-      await pipeline(res.body, meter, createWriteStream(dest, { mode: 0o600 }));
+      await pipeline(res.body, meter.stream, createWriteStream(dest, { mode: 0o600 }));
     } catch (err) {
       await rm(dest, { force: true });
       throw this.t.transportError(err);
     }
-    const got = `sha256:${hash.digest("hex")}`;
+    const got = meter.digest();
+    const size = meter.size();
     if (got !== blob.digest || (blob.size !== undefined && size !== blob.size)) {
       await rm(dest, { force: true });
       throw new RegistryError("ArtifactFailed", `the blob ${blob.digest} from ${this.host}/${repository} has digest ${got} and ${size} bytes (expected ${blob.size}): the registry served corrupted content`);
@@ -105,7 +97,7 @@ export class RegistryClient {
   async fetchBlobBuffer(repository: string, blob: Descriptor): Promise<Buffer> {
     const res = await this.t.send({ method: "GET", url: `/v2/${repository}/blobs/${blob.digest}`, repository, scope: "pull", expect: [200], followRedirects: true });
     const bytes = Buffer.from(await res.body.arrayBuffer());
-    const got = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    const got = sha256Digest(bytes);
     if (got !== blob.digest) throw new RegistryError("ArtifactFailed", `the blob ${blob.digest} from ${this.host}/${repository} has digest ${got}: the registry served corrupted content`);
     return bytes;
   }
@@ -144,7 +136,7 @@ export class RegistryClient {
   async putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
     const res = await this.t.send({ method: "PUT", url: `/v2/${repository}/manifests/${reference}`, repository, scope: "pull,push", body: bytes, headers: { "content-type": mediaType }, expect: [201, 200] });
     await res.body.dump();
-    return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    return sha256Digest(bytes);
   }
 }
 
