@@ -10,6 +10,7 @@ import { ensureGitArtifact, planGitRepository } from "../../src/core/reconcile/g
 import type { GitRepositorySpec } from "../../src/core/source/git-types";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
 import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { after as afterAll } from "node:test";
 
 /** scratch holds every temp dir of this file; it is removed when the file's tests end. */
@@ -22,6 +23,7 @@ describe("GitRepository source", () => {
   let storeDir: string;
   let c1: string;
   let c2: string;
+  let pr: string;
   const ctx = () => ({ store: new ArtifactStore(storeDir), log: silentLogger });
 
   before(async () => {
@@ -34,6 +36,10 @@ describe("GitRepository source", () => {
     await repo.tag("v1.2.0");
     await repo.tag("v2.0.0-rc.1");
     await repo.commit({ "feature.yaml": "f: 1\n" }, { branch: "feature" });
+    // A pull request's head, as forges publish it: a ref outside refs/heads and refs/tags.
+    pr = await repo.commit({ "pr.yaml": "p: 1\n" }, { branch: "pr-7" });
+    execFileSync("git", ["--git-dir", repo.path, "update-ref", "refs/pull/7/head", pr]);
+    execFileSync("git", ["--git-dir", repo.path, "update-ref", "-d", "refs/heads/pr-7"]);
   });
   after(async () => {
     await git?.stop();
@@ -54,6 +60,7 @@ describe("GitRepository source", () => {
       [http({ ref: { commit: c1 } }), `sha1:${c1}`],
       [http({ ref: { branch: "main", commit: c1 } }), `main@sha1:${c1}`],
       [http({ ref: { name: "refs/heads/feature" } }), `refs/heads/feature@sha1:${await repo.head("feature")}`],
+      [http({ ref: { name: "refs/pull/7/head" } }), `refs/pull/7/head@sha1:${pr}`],
       // commit beats tag, tag beats semver and branch (Flux's code, not its docs).
       [http({ ref: { tag: "v1.0.0", semver: "*", branch: "main" } }), `v1.0.0@sha1:${c1}`],
       [{ url: repo.fileUrl, ref: { branch: "main" } }, `main@sha1:${c2}`],
