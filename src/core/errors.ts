@@ -17,6 +17,8 @@ export type Reason =
   | "ApplyFailed"
   | "PruneFailed"
   | "DeleteFailed"
+  | "HealthCheckFailed"
+  | "DependencyNotReady"
   | "ClusterUnavailable";
 
 /** ObjectRef names the fluxiac object an error is about, e.g. `GitRepository "apps"`. */
@@ -35,6 +37,22 @@ export class FluxiacError extends Error {
     this.name = "FluxiacError";
     this.reason = reason;
     this.object = object;
+  }
+}
+
+/**
+ * PartialFailureError reports a reconcile that changed the cluster and then failed: objects were applied
+ * but are unhealthy, or a later stage failed. `state` is what must be recorded so that nothing is
+ * orphaned (for a Kustomization: the inventory of what was applied and the revision). Front-ends record
+ * it as the resource's state and still report the failure; the next reconcile converges from there.
+ */
+export class PartialFailureError<S = unknown> extends FluxiacError {
+  readonly state: S;
+
+  constructor(object: ObjectRef, reason: Reason, message: string, state: S, options?: { cause?: unknown }) {
+    super(object, reason, message, options);
+    this.name = "PartialFailureError";
+    this.state = state;
   }
 }
 
