@@ -2,21 +2,22 @@
 // temp dir, served over file://, smart HTTP and HTTPS (git http-backend behind Node http/https
 // servers with basic or bearer auth; the HTTPS certificate comes from a throwaway CA) and SSH (a
 // private, foreground OpenSSH sshd on a free port). Every HTTP(S) request is logged in `requests`.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, rmSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
-import { connect, createServer as createNetServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tool } from "./tools.js";
 import { makeTestCa } from "./pki.js";
 import type { GitSigner } from "./git-signing.js";
 import { listen, recordCommand, serveCgi, type GitRequest } from "./git-http.js";
+import { startSshd } from "./git-ssh.js";
+import { must, run } from "./proc.js";
 
 export type { GitRequest } from "./git-http.js";
 
@@ -133,66 +134,6 @@ function gitEnv(home: string, extra: Record<string, string> = {}): NodeJS.Proces
     ...extra,
   };
 }
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** run runs a command to completion, collecting its output; it rejects only if it cannot start. */
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
-  });
-}
-
-/** must is run that rejects on a non-zero exit, naming the command and its stderr. */
-async function must(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
-  const r = await run(cmd, args, opts);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
-  return r.stdout;
-}
-
-/** freePort asks the kernel for a free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const srv = createNetServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolvePromise(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-/** sshBanner resolves true once a TCP connection to port gets an `SSH-` banner. */
-function sshBanner(port: number): Promise<boolean> {
-  return new Promise((resolvePromise) => {
-    const sock = connect({ host: "127.0.0.1", port });
-    let buf = "";
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolvePromise(ok);
-    };
-    sock.setTimeout(2000, () => done(false));
-    sock.on("error", () => done(false));
-    sock.on("data", (d) => {
-      buf += d.toString("latin1");
-      if (buf.includes("\n")) done(buf.startsWith("SSH-"));
-    });
-    sock.on("close", () => done(buf.startsWith("SSH-")));
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** NAME_RE is what createRepo accepts: slash-separated segments of [A-Za-z0-9._-], no `..`. */
 const NAME_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
@@ -311,120 +252,9 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
     const httpsBase = `https://127.0.0.1:${await listen(https)}`;
 
     // ---- SSH ----
-    const keygen = tool("ssh-keygen");
-    const hostKey = join(sshDir, "host_ed25519");
-    const clientKey = join(sshDir, "client_ed25519");
-    await Promise.all([
-      must(keygen, ["-q", "-t", "ed25519", "-N", "", "-C", "fluxiac-git-server", "-f", hostKey]),
-      must(keygen, ["-q", "-t", "ed25519", "-N", "", "-C", "fluxiac-test-client", "-f", clientKey]),
-    ]);
-    const sshIdentity = await readFile(clientKey, "utf8");
-    const clientPub = (await readFile(clientKey + ".pub", "utf8")).trim();
-    const hostPub = (await readFile(hostKey + ".pub", "utf8")).trim().split(/\s+/).slice(0, 2).join(" ");
-    const authorizedKeys = join(sshDir, "authorized_keys");
-    await writeFile(authorizedKeys, `restrict ${clientPub}\n`, { mode: 0o600 });
-
-    const sshUser = userInfo().username;
-    const sshdBin = tool("sshd");
-    const sshdConfig = join(sshDir, "sshd_config");
-    const sessionPath = [...new Set([dirname(git), "/usr/local/bin", "/usr/bin", "/bin"])].join(":");
-
-    let port = 0;
-    let lastErr = "";
-    for (let attempt = 0; attempt < 3 && !sshd; attempt++) {
-      port = await freePort();
-      await writeFile(
-        sshdConfig,
-        [
-          `Port ${port}`,
-          `ListenAddress 127.0.0.1`,
-          `AddressFamily inet`,
-          `HostKey ${hostKey}`,
-          `PidFile ${join(sshDir, "sshd.pid")}`,
-          `AuthorizedKeysFile ${authorizedKeys}`,
-          `AuthorizedPrincipalsFile none`,
-          `StrictModes no`,
-          `UsePAM no`,
-          `PasswordAuthentication no`,
-          `KbdInteractiveAuthentication no`,
-          `PubkeyAuthentication yes`,
-          `AuthenticationMethods publickey`,
-          `PermitRootLogin prohibit-password`,
-          `AllowUsers ${sshUser}`,
-          `UseDNS no`,
-          `PrintMotd no`,
-          `PrintLastLog no`,
-          `X11Forwarding no`,
-          `AllowTcpForwarding no`,
-          `MaxStartups 64`,
-          `LogLevel VERBOSE`,
-          // git over SSH sends the protocol version this way (protocol v2).
-          `AcceptEnv GIT_PROTOCOL`,
-          // A private HOME keeps the account's shell rc files and ~/.gitconfig out of the session.
-          `SetEnv "HOME=${home}" "PATH=${sessionPath}" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null`,
-          "",
-        ].join("\n"),
-        { mode: 0o600 },
-      );
-      await checkSshdConfig(sshdBin, sshdConfig, log);
-
-      const proc = spawn(sshdBin, ["-D", "-e", "-f", sshdConfig], { stdio: ["ignore", "ignore", "pipe"], env: process.env });
-      let stderr = "";
-      let exited = false;
-      const listening = new Promise<boolean>((r) => {
-        proc.stderr!.setEncoding("utf8");
-        let partial = "";
-        proc.stderr!.on("data", (d: string) => {
-          if (stderr.length < 64 * 1024) stderr += d;
-          partial += d;
-          const lines = partial.split("\n");
-          partial = lines.pop() ?? "";
-          for (const line of lines) {
-            log(`sshd: ${line}`);
-            if (line.includes("Server listening on")) r(true);
-          }
-        });
-        proc.once("exit", () => {
-          exited = true;
-          r(false);
-        });
-        proc.once("error", (err) => {
-          stderr += String(err);
-          exited = true;
-          r(false);
-        });
-      });
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 20_000)));
-      let ok = await Promise.race([listening, timeout]);
-      clearTimeout(timer);
-      if (ok) {
-        // The log line comes right after bind(); confirm the daemon really answers.
-        ok = false;
-        for (let i = 0; i < 100 && !exited; i++) {
-          if (await sshBanner(port)) {
-            ok = true;
-            break;
-          }
-          await sleep(100);
-        }
-      }
-      if (ok && !exited) {
-        sshd = proc;
-        proc.unref();
-        (proc.stderr as unknown as { unref?: () => void }).unref?.();
-      } else {
-        proc.kill("SIGKILL");
-        lastErr = stderr.trim();
-        log(`sshd: failed to start on port ${port} (attempt ${attempt + 1}): ${lastErr}`);
-      }
-    }
-    if (!sshd) throw new Error(`sshd did not start: ${lastErr}`);
-
-    const sshBase = `ssh://${sshUser}@127.0.0.1:${port}`;
-    const knownHosts = `[127.0.0.1]:${port} ${hostPub}`;
-    const knownHostsFile = join(sshDir, "known_hosts");
-    await writeFile(knownHostsFile, knownHosts + "\n", { mode: 0o600 });
+    const ssh = await startSshd({ dir: sshDir, home, gitPath: git, log });
+    sshd = ssh.proc;
+    const { sshBase, sshUser, sshIdentity, sshIdentityFile, knownHosts, knownHostsFile } = ssh;
 
     const repos = new Map<string, GitRepo>();
 
@@ -455,7 +285,7 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
       sshBase,
       sshUser,
       sshIdentity,
-      sshIdentityFile: clientKey,
+      sshIdentityFile,
       knownHosts,
       knownHostsFile,
       stop,
@@ -463,25 +293,6 @@ export async function startGitServer(opts: { log?: (line: string) => void } = {}
   } catch (err) {
     await stop();
     throw err;
-  }
-}
-
-/**
- * checkSshdConfig runs `sshd -t`; as root, it creates a missing privilege-separation directory
- * (which sshd requires and which only the openssh-server service would otherwise create).
- */
-async function checkSshdConfig(sshdBin: string, config: string, log: (line: string) => void): Promise<void> {
-  for (let i = 0; i < 2; i++) {
-    const r = await run(sshdBin, ["-t", "-f", config]);
-    if (r.code === 0) return;
-    const out = (r.stderr + r.stdout).trim();
-    const m = /Missing privilege separation directory: (\S+)/.exec(out);
-    if (m && i === 0 && process.getuid?.() === 0 && isAbsolute(m[1]!) && !existsSync(m[1]!)) {
-      log(`sshd: creating privilege separation directory ${m[1]}`);
-      mkdirSync(m[1]!, { recursive: true, mode: 0o755 });
-      continue;
-    }
-    throw new Error(`sshd -t -f ${config} failed: ${out}`);
   }
 }
 
