@@ -8,6 +8,8 @@ export interface ClusterConnection {
   kubeconfig?: string;
   /** Context to use instead of the kubeconfig's current one. */
   context?: string;
+  /** User to impersonate on every request (the kubeconfig user's `as`), e.g. `system:serviceaccount:<ns>:<name>`. */
+  impersonate?: string;
 }
 
 /** ApiResourceInfo is what discovery says about a kind. */
@@ -59,8 +61,20 @@ export function connect(conn: ClusterConnection = {}): Cluster {
         : "no cluster is configured: pass kubeconfig, or set KUBECONFIG / ~/.kube/config",
     );
   }
+  if (conn.impersonate) impersonate(kc, conn.impersonate);
   const api = kc.makeApiClient(ObjectApi);
   return { api, config: kc, server: cluster.server };
+}
+
+/** impersonate makes the current user send `Impersonate-User` on every request, as kubeconfig's `as` does. */
+function impersonate(kc: k8s.KubeConfig, user: string): void {
+  const current = kc.getCurrentUser();
+  kc.loadFromOptions({
+    clusters: kc.getClusters(),
+    contexts: kc.getContexts(),
+    currentContext: kc.getCurrentContext(),
+    users: kc.getUsers().map((u) => (u === current ? { ...u, impersonateUser: user } : u)),
+  });
 }
 
 /** isNotFound reports a 404 from the API server. */
