@@ -34,6 +34,28 @@ export class ObjectApi extends k8s.KubernetesObjectApi {
     return found ? { name: found.name, namespaced: found.namespaced } : undefined;
   }
 
+  /**
+   * patch sends the object as it is. KubernetesObjectApi serializes built-in kinds through their typed
+   * models, which read camelCase properties and so drop wire names such as a CRD schema's
+   * `x-kubernetes-preserve-unknown-fields`, `default`, `enum` and `$ref`; manifests are already in wire form.
+   */
+  override async patch<T extends k8s.KubernetesObject>(
+    spec: T,
+    pretty?: string,
+    dryRun?: string,
+    fieldManager?: string,
+    force?: boolean,
+    patchStrategy: k8s.PatchStrategy = k8s.PatchStrategy.StrategicMergePatch,
+  ): Promise<T> {
+    const request = this.configuration.baseServer.makeRequestContext(await this.specUriPath(spec, "patch"), k8s.HttpMethod.PATCH);
+    request.setHeaderParam("Accept", "application/json, */*;q=0.8");
+    request.setHeaderParam("Content-Type", patchStrategy);
+    const query = { pretty, dryRun, fieldManager, force: force === undefined ? undefined : String(force) };
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) request.setQueryParam(k, v);
+    request.setBody(JSON.stringify(spec));
+    return this.requestPromise<T>(request);
+  }
+
   /** forgetDiscovery drops cached discovery, e.g. after CRDs were applied. */
   forgetDiscovery(): void {
     this.apiVersionResourceCache = {};
