@@ -7,7 +7,7 @@ import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
 import { pulumiProgram, type PulumiProgram } from "../harness/pulumi";
 
-/** PROGRAM: "apps" depends on "infra"; both wait for their objects. */
+/** PROGRAM: "apps" depends on "infra"; both wait for their objects; config suspendApps suspends "apps". */
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
 const { GitRepository, Kustomization } = require("fluxiac/pulumi");
@@ -15,7 +15,7 @@ const cfg = new pulumi.Config();
 const kubeconfig = cfg.requireSecret("kubeconfig");
 const repo = new GitRepository("fleet", { url: cfg.require("url"), ref: { branch: "main" } });
 const infra = new Kustomization("infra", { sourceRef: repo, path: "./infra", prune: true, kubeconfig, wait: true, timeout: "2m" });
-const apps = new Kustomization("apps", { sourceRef: repo, path: "./apps", prune: true, kubeconfig, wait: true, dependsOn: [infra] });
+const apps = new Kustomization("apps", { sourceRef: repo, path: "./apps", prune: true, kubeconfig, wait: true, dependsOn: [infra], suspend: cfg.getBoolean("suspendApps") });
 exports.infraHealth = infra.health;
 exports.appsHealth = apps.health;
 `;
@@ -87,6 +87,21 @@ describe("Kustomization dependsOn and health under pulumi up", () => {
     assert.match(err.message, /Kustomization "infra": health check failed: Deployment\/shop\/web: progress deadline exceeded.*\(Failed\); fix the objects and apply again/);
     assert.equal((await apps.readNamespacedDeployment({ name: "web", namespace: "shop" })).spec?.progressDeadlineSeconds, 1, "the Deployment itself was applied");
     assert.equal((await core.readNamespacedConfigMap({ name: "app", namespace: "shop" })).data?.value, "1", "apps waits for infra");
+  });
+
+  test("a suspended Kustomization previews no change and applies nothing until resumed", async () => {
+    await apps.deleteNamespacedDeployment({ name: "web", namespace: "shop" });
+    await repo.commit({ "infra/web.yaml": null, "apps/app.yaml": configMap("app", "3") });
+    await prog.setConfig({ suspendApps: { value: "true" } });
+    await prog.stack.up({ onOutput: (o) => engineLog.push(o) });
+    const app = () => core.readNamespacedConfigMap({ name: "app", namespace: "shop" }).then((c) => c.data?.value);
+    assert.equal(await app(), "1", "suspended: the new revision is not applied");
+    const pv = await prog.stack.preview({ diff: true, onOutput: (o) => engineLog.push(o) });
+    assert.equal(pv.changeSummary.update ?? 0, 0, `a suspended Kustomization shows no change: ${JSON.stringify(pv.changeSummary)}\n${pv.stdout}`);
+    await prog.setConfig({ suspendApps: { value: "false" } });
+    const res = await prog.stack.up({ onOutput: (o) => engineLog.push(o) });
+    assert.equal(await app(), "3", "resumed: the current revision is applied");
+    assert.equal(res.outputs.appsHealth.value.status, "Current");
   });
 });
 

@@ -47,7 +47,8 @@ export const kustomization = {
     if (typeof news.prune !== "boolean" && news.prune !== UNKNOWN) failures.push({ property: "prune", reason: `Kustomization "${news.name}": prune is required (true or false)` });
     if (failures.length || ownUnknowns(news)) return { inputs: news, failures };
     try {
-      const previous = { inventory: olds?.inventory, objects: olds?.objects, lastAppliedRevision: olds?.lastAppliedRevision };
+      // olds are the previous checked inputs: their plan holds the revision planned last time.
+      const previous = { inventory: olds?.inventory, objects: olds?.objects, lastAppliedRevision: olds?.plan?.revision };
       const plan = await planKustomization(news.name, kustomizationSpec(news), previous, context());
       return { inputs: { ...news, plan: { revision: plan.revision, ...plan.changes }, inventory: plan.inventory, objects: plan.objects } };
     } catch (err) {
@@ -56,11 +57,10 @@ export const kustomization = {
   },
   async diff(_id: string, olds: Props, news: Props) {
     if (ownUnknowns(news) || !news.plan) return { changes: true };
+    // A suspended Kustomization changes only when its own fields do.
     const changed =
-      hasChanges(news.plan) ||
-      olds.lastAppliedRevision !== news.plan.revision ||
       KS_FIELDS.some((k) => !isDeepStrictEqual(olds[k] ?? null, news[k] ?? null)) ||
-      !isDeepStrictEqual(olds.inventory, news.inventory);
+      (!news.suspend && (hasChanges(news.plan) || olds.lastAppliedRevision !== news.plan.revision || !isDeepStrictEqual(olds.inventory, news.inventory)));
     return { changes: changed };
   },
   async create(inputs: Props) {
