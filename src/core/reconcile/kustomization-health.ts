@@ -1,14 +1,14 @@
 // A Kustomization's health check after apply: which objects (wait / healthChecks), how long (timeout),
 // and the PartialFailureError that records what was applied when they are not healthy.
 import type { KubeObject } from "../build/kustomize";
-import { PartialFailureError, type ObjectRef } from "../errors";
-import type { Inventory } from "../kube/inventory";
+import { parseDuration } from "../duration";
+import { errorMessage, PartialFailureError, type ObjectRef } from "../errors";
+import { entryOf, type Inventory } from "../kube/inventory";
 import { validateHealthCheckExprs, type HealthCheckExpr } from "../kube/health/cel";
 import { waitForHealth, type ObjectHealth } from "../kube/health/wait";
 import type { ChangeSet } from "../kube/ssa/changeset";
 import type { ResourceManager } from "../kube/ssa/manager";
 import { isReconcileDisabled } from "../kube/ssa/owner";
-import { entryOf } from "../kube/inventory";
 
 /** NamespacedObjectKindReference names one object to health-check (Flux's `healthChecks[]` entry). */
 export interface NamespacedObjectKindReference {
@@ -56,19 +56,16 @@ export interface KustomizationAppliedState {
   health: KustomizationHealth;
 }
 
-/** parseDuration reads a Go duration ("1h30m", "90s", "1.5s", "500ms") into milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  if (!/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(text)) return undefined;
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  for (const [, n, , u] of text.matchAll(/([0-9]+(\.[0-9]+)?)(ms|s|m|h)/g)) total += Number(n) * unit[u];
-  return total;
-}
-
 /** validateHealthCheck returns one problem per bad field of the health check, naming the field. */
 export function validateHealthCheck(spec: HealthCheckSpec): string[] {
   const problems: string[] = [];
-  if (spec.timeout !== undefined && parseDuration(spec.timeout) === undefined) problems.push(`timeout "${spec.timeout}" is not a duration such as "90s" or "5m"`);
+  if (spec.timeout !== undefined) {
+    try {
+      parseDuration(spec.timeout, "timeout");
+    } catch (err) {
+      problems.push(errorMessage(err));
+    }
+  }
   (spec.healthChecks ?? []).forEach((h, i) => {
     for (const f of ["apiVersion", "kind", "name"] as const) if (!h?.[f]) problems.push(`healthChecks[${i}].${f} is required`);
   });
@@ -109,7 +106,7 @@ export async function checkHealth(
 ): Promise<KustomizationHealth> {
   if (!targets.length) return { status: "Current", message: "no health checks", checked: 0 };
   const timeout = spec.timeout ?? DEFAULT_TIMEOUT;
-  const result = await waitForHealth(m, targets, { timeoutMs: parseDuration(timeout) ?? parseDuration(DEFAULT_TIMEOUT)!, exprs: spec.healthCheckExprs });
+  const result = await waitForHealth(m, targets, { timeoutMs: parseDuration(timeout, "timeout"), exprs: spec.healthCheckExprs });
   if (result.healthy) {
     m.log.info(`${object.kind} "${object.name}": ${targets.length} object(s) healthy after ${Math.round(result.elapsedMs / 100) / 10}s`);
     return { status: "Current", message: `${targets.length} object(s) healthy`, checked: targets.length };

@@ -13,6 +13,7 @@ import { definedKinds, normalize, UnknownKindError, type ResourceManager } from 
 import type { ReconcileContext } from "./context";
 import { checkDependencies, validateReadyExpr, type DependsOnSpec } from "./depends-on";
 import { checkHealth, healthTargets, validateHealthCheck, type HealthCheckSpec, type KustomizationHealth } from "./kustomization-health";
+import { suspendedPlan, suspendedResult } from "./suspend";
 import { ensureSourceArtifact, type SourceReference } from "./source-reference";
 
 /**
@@ -67,6 +68,7 @@ export interface KustomizationStatus {
   inventory?: Inventory;
   objects?: Record<string, string>;
   lastAppliedRevision?: string;
+  health?: KustomizationHealth;
 }
 
 function objectDigest(o: KubeObject): string {
@@ -208,29 +210,8 @@ export async function applyKustomization(name: string, spec: KustomizationSpec, 
   return { lastAppliedRevision: revision, inventory, changeSet, health };
 }
 
-/** suspendedPlan is the plan of a suspended Kustomization: no change, the previous state kept. */
-function suspendedPlan(previous: KustomizationStatus | undefined): KustomizationPlan {
-  return {
-    revision: previous?.lastAppliedRevision ?? "",
-    inventory: previous?.inventory ?? { entries: [] },
-    objects: previous?.objects ?? {},
-    changes: { create: [], update: [], prune: [], drifted: [], unchanged: previous?.inventory?.entries.length ?? 0 },
-  };
-}
-
-/** suspendedResult is the apply of a suspended Kustomization: nothing touched, the previous state kept. */
-function suspendedResult(name: string, previous: KustomizationStatus | undefined, ctx: ReconcileContext): KustomizationResult {
-  ctx.log.info(`Kustomization "${name}": suspended; nothing applied`);
-  return {
-    lastAppliedRevision: previous?.lastAppliedRevision ?? "",
-    inventory: previous?.inventory ?? { entries: [] },
-    changeSet: { entries: [] },
-    health: { status: "Current", message: "suspended", checked: 0 },
-  };
-}
-
 /** deleteKustomization garbage-collects the inventory when prune is on (deletionPolicy MirrorPrune). */
-export async function deleteKustomization(name: string, spec: Pick<KustomizationSpec, "prune" | "namespace" | "cluster">, inventory: Inventory | undefined, ctx: ReconcileContext): Promise<ChangeSet> {
+export async function deleteKustomization(name: string, spec: Pick<KustomizationSpec, "prune" | "namespace" | "cluster" | "kubeConfig" | "serviceAccountName">, inventory: Inventory | undefined, ctx: ReconcileContext): Promise<ChangeSet> {
   const object = { kind: "Kustomization", name };
   if (!spec.prune || !inventory?.entries.length) return { entries: [] };
   const m = await manager(name, spec as KustomizationSpec, ctx);

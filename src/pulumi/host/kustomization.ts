@@ -68,7 +68,7 @@ export const kustomization = {
     return { id: `Kustomization/${inputs.name}`, outs: { ...inputs, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory, health: result.health } };
   },
   async update(_id: string, olds: Props, news: Props) {
-    const previous = { inventory: olds.inventory as Inventory | undefined, objects: olds.objects, lastAppliedRevision: olds.lastAppliedRevision as string | undefined };
+    const previous = { inventory: olds.inventory as Inventory | undefined, objects: olds.objects, lastAppliedRevision: olds.lastAppliedRevision as string | undefined, health: olds.health };
     const result = await applyKustomization(news.name, kustomizationSpec(news), previous, context()).catch((err) => rethrow("Kustomization", news.name, err));
     return { outs: { ...news, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory, health: result.health } };
   },
