@@ -21,8 +21,11 @@ export interface Condition {
 /** HealthRule computes the health of one kind, after the generic checks passed. */
 export type HealthRule = (obj: KubeObject) => Health;
 
+/** current is a healthy object's Health. */
 export const current = (message: string): Health => ({ status: "Current", message });
+/** inProgress is the Health of an object still on its way. */
 export const inProgress = (message: string): Health => ({ status: "InProgress", message });
+/** failed is the Health of an object that will not get healthy by waiting: the check fails fast. */
 export const failed = (message: string): Health => ({ status: "Failed", message });
 
 /** statusOf returns an object's status, or an empty one. */
