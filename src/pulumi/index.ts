@@ -7,6 +7,10 @@ export { OCIRepository, type OCIRepositoryArgs, type OCIAuthArgs } from "./oci-r
 export { Kustomization, type KustomizationArgs, type KustomizationPlanOutput } from "./kustomization";
 export type { Artifact, GitRepositoryRef, GitVerificationMode } from "../core/source/git-types";
 export type { Inventory, InventoryEntry } from "../core/kube/inventory";
+export type { HealthCheckExpr } from "../core/kube/health/cel";
+export type { KubeConfigReference } from "../core/kube/remote";
+export type { KustomizationHealth, NamespacedObjectKindReference } from "../core/reconcile/kustomization-health";
+export type { KustomizationDependency } from "../core/reconcile/depends-on";
 export type { SourceResource, TLSArgs } from "./source";
 export type { TLSConfig } from "../core/source/tls";
 export type { OCILayerSelector, OCIRepositoryRef } from "../core/source/oci-types";

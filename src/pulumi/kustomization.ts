@@ -1,7 +1,11 @@
 // Kustomization: a Pulumi component for Flux's Kustomization.
 import * as pulumi from "@pulumi/pulumi";
+import type { HealthCheckExpr } from "../core/kube/health/cel";
 import type { Inventory } from "../core/kube/inventory";
+import type { KubeConfigReference } from "../core/kube/remote";
+import type { KustomizationDependency } from "../core/reconcile/depends-on";
 import type { KustomizationChanges } from "../core/reconcile/kustomization";
+import type { KustomizationHealth, NamespacedObjectKindReference } from "../core/reconcile/kustomization-health";
 import { kustomizationProvider } from "./providers";
 import type { SourceResource } from "./source";
 
@@ -21,6 +25,31 @@ export interface KustomizationArgs {
   kubeconfig?: pulumi.Input<string>;
   /** kubeconfig context. @default the current context */
   context?: pulumi.Input<string>;
+  /**
+   * Flux's kubeConfig: apply to a remote cluster whose kubeconfig is in a Secret (key "value", then
+   * "value.yaml", unless `key` is set) in `namespace` of the management cluster (`kubeconfig`/`context`).
+   * @default the management cluster
+   */
+  kubeConfig?: pulumi.Input<KubeConfigReference>;
+  /** Impersonate `system:serviceaccount:<namespace>:<serviceAccountName>` for every request of the apply. @default none */
+  serviceAccountName?: pulumi.Input<string>;
+  /** Wait for every applied object to be healthy (kstatus); overrides healthChecks. @default false */
+  wait?: pulumi.Input<boolean>;
+  /** Objects whose health is checked after apply when wait is off. @default none */
+  healthChecks?: pulumi.Input<pulumi.Input<NamespacedObjectKindReference>[]>;
+  /** CEL health rules for custom kinds: `{apiVersion, kind?, current, inProgress?, failed?}`. @default none */
+  healthCheckExprs?: pulumi.Input<pulumi.Input<HealthCheckExpr>[]>;
+  /** How long the health check waits, as a Go duration. @default "5m" */
+  timeout?: pulumi.Input<string>;
+  /**
+   * Kustomizations applied first; this one applies only once they are ready: each applied its source's
+   * current revision and passed its health check. @default none
+   */
+  dependsOn?: Kustomization[];
+  /** CEL over `dep` and `self` that replaces the readiness check of dependsOn. @default none */
+  readyExpr?: pulumi.Input<string>;
+  /** Plan and apply nothing, keeping the previous inventory. @default false */
+  suspend?: pulumi.Input<boolean>;
 }
 
 /** KustomizationPlanOutput is the preview summary: the revision and the object ids by change. */
@@ -31,6 +60,7 @@ class KustomizationResource extends pulumi.dynamic.Resource {
   declare readonly inventory: pulumi.Output<Inventory>;
   declare readonly lastAppliedRevision: pulumi.Output<string>;
   declare readonly plan: pulumi.Output<KustomizationPlanOutput>;
+  declare readonly health: pulumi.Output<KustomizationHealth>;
 
   constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
     super(kustomizationProvider, name, props, opts, "kustomize", "Kustomization");
@@ -49,6 +79,10 @@ export class Kustomization extends pulumi.ComponentResource {
   readonly lastAppliedRevision: pulumi.Output<string>;
   /** plan is what the last preview or up found to change. */
   readonly plan: pulumi.Output<KustomizationPlanOutput>;
+  /** health is the result of the last health check (wait, healthChecks). */
+  readonly health: pulumi.Output<KustomizationHealth>;
+  /** dependency is what a Kustomization that depends on this one checks before it applies. */
+  readonly dependency: pulumi.Output<KustomizationDependency>;
 
   constructor(name: string, args: KustomizationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fluxiac:kustomize:Kustomization", name, {}, opts);
@@ -63,16 +97,30 @@ export class Kustomization extends pulumi.ComponentResource {
         namespace: args.namespace,
         kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
         context: args.context,
+        kubeConfig: args.kubeConfig,
+        serviceAccountName: args.serviceAccountName,
+        wait: args.wait,
+        healthChecks: args.healthChecks,
+        healthCheckExprs: args.healthCheckExprs,
+        timeout: args.timeout,
+        dependsOn: args.dependsOn?.map((d) => d.dependency),
+        readyExpr: args.readyExpr,
+        suspend: args.suspend,
+        health: undefined,
         plan: undefined,
         inventory: undefined,
         objects: undefined,
         lastAppliedRevision: undefined,
       },
-      { parent: this, additionalSecretOutputs: ["kubeconfig"] },
+      { parent: this, additionalSecretOutputs: ["kubeconfig"], dependsOn: args.dependsOn },
     );
     this.inventory = res.inventory;
     this.lastAppliedRevision = res.lastAppliedRevision;
     this.plan = res.plan;
-    this.registerOutputs({ inventory: this.inventory, lastAppliedRevision: this.lastAppliedRevision, plan: this.plan });
+    this.health = res.health;
+    this.dependency = pulumi
+      .all([args.sourceRef.sourceReference, res.lastAppliedRevision, res.health, args.suspend])
+      .apply(([ref, lastAppliedRevision, health, suspend]) => ({ name, revision: ref.artifact?.revision, lastAppliedRevision, health, suspend: suspend ?? false }));
+    this.registerOutputs({ inventory: this.inventory, lastAppliedRevision: this.lastAppliedRevision, plan: this.plan, health: this.health });
   }
 }

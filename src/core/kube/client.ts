@@ -8,6 +8,8 @@ export interface ClusterConnection {
   kubeconfig?: string;
   /** Context to use instead of the kubeconfig's current one. */
   context?: string;
+  /** User to impersonate on every request (the kubeconfig user's `as`), e.g. `system:serviceaccount:<ns>:<name>`. */
+  impersonate?: string;
 }
 
 /** ApiResourceInfo is what discovery says about a kind. */
@@ -30,6 +32,28 @@ export class ObjectApi extends k8s.KubernetesObjectApi {
       found = await this.resource(apiVersion, kind).catch(() => undefined);
     }
     return found ? { name: found.name, namespaced: found.namespaced } : undefined;
+  }
+
+  /**
+   * patch sends the object as it is. KubernetesObjectApi serializes built-in kinds through their typed
+   * models, which read camelCase properties and so drop wire names such as a CRD schema's
+   * `x-kubernetes-preserve-unknown-fields`, `default`, `enum` and `$ref`; manifests are already in wire form.
+   */
+  override async patch<T extends k8s.KubernetesObject>(
+    spec: T,
+    pretty?: string,
+    dryRun?: string,
+    fieldManager?: string,
+    force?: boolean,
+    patchStrategy: k8s.PatchStrategy = k8s.PatchStrategy.StrategicMergePatch,
+  ): Promise<T> {
+    const request = this.configuration.baseServer.makeRequestContext(await this.specUriPath(spec, "patch"), k8s.HttpMethod.PATCH);
+    request.setHeaderParam("Accept", "application/json, */*;q=0.8");
+    request.setHeaderParam("Content-Type", patchStrategy);
+    const query = { pretty, dryRun, fieldManager, force: force === undefined ? undefined : String(force) };
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) request.setQueryParam(k, v);
+    request.setBody(JSON.stringify(spec));
+    return this.requestPromise<T>(request);
   }
 
   /** forgetDiscovery drops cached discovery, e.g. after CRDs were applied. */
@@ -59,8 +83,20 @@ export function connect(conn: ClusterConnection = {}): Cluster {
         : "no cluster is configured: pass kubeconfig, or set KUBECONFIG / ~/.kube/config",
     );
   }
+  if (conn.impersonate) impersonate(kc, conn.impersonate);
   const api = kc.makeApiClient(ObjectApi);
   return { api, config: kc, server: cluster.server };
+}
+
+/** impersonate makes the current user send `Impersonate-User` on every request, as kubeconfig's `as` does. */
+function impersonate(kc: k8s.KubeConfig, user: string): void {
+  const current = kc.getCurrentUser();
+  kc.loadFromOptions({
+    clusters: kc.getClusters(),
+    contexts: kc.getContexts(),
+    currentContext: kc.getCurrentContext(),
+    users: kc.getUsers().map((u) => (u === current ? { ...u, impersonateUser: user } : u)),
+  });
 }
 
 /** isNotFound reports a 404 from the API server. */

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { buildKustomization, type KubeObject } from "../build/kustomize";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { connect, type ClusterConnection } from "../kube/client";
+import { resolveCluster, type ClusterAccess } from "../kube/remote";
 import { entryOf, inventoryOf, staleEntries, type Inventory } from "../kube/inventory";
 import { applyAllStaged } from "../kube/ssa/apply";
 import { summarize, type ChangeSet } from "../kube/ssa/changeset";
@@ -10,10 +11,17 @@ import { deleteAll } from "../kube/ssa/delete";
 import { ApplyObjectError, diffAll, readLive } from "../kube/ssa/diff";
 import { definedKinds, normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "./context";
+import { checkDependencies, validateReadyExpr, type DependsOnSpec } from "./depends-on";
+import { checkHealth, healthTargets, validateHealthCheck, type HealthCheckSpec, type KustomizationHealth } from "./kustomization-health";
+import { suspendedPlan, suspendedResult } from "./suspend";
 import { ensureSourceArtifact, type SourceReference } from "./source-reference";
 
-/** KustomizationSpec is a Kustomization's desired state (Flux's kustomize.toolkit.fluxcd.io/v1 fields). */
-export interface KustomizationSpec {
+/**
+ * KustomizationSpec is a Kustomization's desired state (Flux's kustomize.toolkit.fluxcd.io/v1 fields):
+ * health (wait, healthChecks, healthCheckExprs, timeout), dependsOn/readyExpr, kubeConfig and
+ * serviceAccountName come from the embedded specs.
+ */
+export interface KustomizationSpec extends HealthCheckSpec, DependsOnSpec, ClusterAccess {
   sourceRef: SourceReference;
   /** Path inside the artifact, default the root. */
   path?: string;
@@ -23,7 +31,10 @@ export interface KustomizationSpec {
   force?: boolean;
   /** Namespace written into the ownership labels (Flux's Kustomization namespace). Default "flux-system". */
   namespace?: string;
+  /** The management cluster: where the Kustomization applies, unless kubeConfig names another. */
   cluster?: ClusterConnection;
+  /** Plan and apply nothing; the previous inventory is kept. Default false. */
+  suspend?: boolean;
 }
 
 /** KustomizationChanges is the preview summary of what an apply would do, by inventory id. */
@@ -49,24 +60,30 @@ export interface KustomizationResult {
   lastAppliedRevision: string;
   inventory: Inventory;
   changeSet: ChangeSet;
+  health: KustomizationHealth;
 }
 
 /** KustomizationStatus is what a previous reconcile left in state. */
 export interface KustomizationStatus {
   inventory?: Inventory;
   objects?: Record<string, string>;
+  lastAppliedRevision?: string;
+  health?: KustomizationHealth;
 }
 
 function objectDigest(o: KubeObject): string {
   return createHash("sha256").update(JSON.stringify(o)).digest("hex").slice(0, 12);
 }
 
-function manager(name: string, spec: KustomizationSpec, ctx: ReconcileContext): ResourceManager {
+async function manager(name: string, spec: KustomizationSpec, ctx: ReconcileContext): Promise<ResourceManager> {
+  const object = { kind: "Kustomization", name };
+  const problems = [...validateHealthCheck(spec), ...validateReadyExpr(spec.readyExpr)];
+  if (problems.length) throw new FluxiacError(object, "ValidationFailed", problems.join("; "));
   let cluster;
   try {
-    cluster = connect(spec.cluster);
+    cluster = connect(await resolveCluster(spec.cluster, spec.namespace ?? "flux-system", spec));
   } catch (err) {
-    throw new FluxiacError({ kind: "Kustomization", name }, "ValidationFailed", errorMessage(err));
+    throw new FluxiacError(object, "ValidationFailed", errorMessage(err));
   }
   return { api: cluster.api, owner: { name, namespace: spec.namespace ?? "flux-system" }, log: ctx.log, concurrency: 8, signal: ctx.signal };
 }
@@ -75,7 +92,7 @@ function manager(name: string, spec: KustomizationSpec, ctx: ReconcileContext): 
 function clusterError(object: ObjectRef, err: unknown): FluxiacError {
   if (err instanceof FluxiacError) return err;
   if (err instanceof UnknownKindError) return new FluxiacError(object, "ApplyFailed", err.message);
-  if (err instanceof ApplyObjectError) return new FluxiacError(object, "ApplyFailed", err.message);
+  if (err instanceof ApplyObjectError) return new FluxiacError(object, "ApplyFailed", err.status === 403 ? `${err.message}; grant that permission to the identity the apply runs as (serviceAccountName, or the kubeconfig user). Nothing was pruned` : err.message);
   const msg = errorMessage(err);
   if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed|ECONNRESET/i.test(msg + String((err as { cause?: unknown })?.cause ?? ""))) {
     return new FluxiacError(object, "ClusterUnavailable", `the cluster is unreachable (${msg.split("\n")[0]}); check kubeconfig and that the API server is running. Nothing was pruned`);
@@ -106,7 +123,8 @@ async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceMa
  */
 export async function planKustomization(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: ReconcileContext): Promise<KustomizationPlan> {
   const object = { kind: "Kustomization", name };
-  const m = manager(name, spec, ctx);
+  if (spec.suspend) return suspendedPlan(previous);
+  const m = await manager(name, spec, ctx);
   const { objects, revision } = await buildObjects(name, spec, m, ctx);
   try {
     const deferred = await deferredObjects(m, objects);
@@ -160,7 +178,9 @@ export function hasChanges(c: KustomizationChanges): boolean {
  */
 export async function applyKustomization(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: ReconcileContext): Promise<KustomizationResult> {
   const object = { kind: "Kustomization", name };
-  const m = manager(name, spec, ctx);
+  if (spec.suspend) return suspendedResult(name, previous, ctx);
+  checkDependencies(object, spec);
+  const m = await manager(name, spec, ctx);
   const { objects, revision } = await buildObjects(name, spec, m, ctx);
   let changeSet: ChangeSet;
   try {
@@ -182,14 +202,19 @@ export async function applyKustomization(name: string, spec: KustomizationSpec, 
     }
   }
   ctx.log.info(`Kustomization "${name}": applied revision ${revision}: ${summarize(changeSet)}`);
-  return { lastAppliedRevision: revision, inventory, changeSet };
+  const health = await checkHealth(object, spec, m, healthTargets(spec, objects, changeSet), {
+    inventory,
+    lastAppliedRevision: previous?.lastAppliedRevision ?? "",
+    lastAttemptedRevision: revision,
+  });
+  return { lastAppliedRevision: revision, inventory, changeSet, health };
 }
 
 /** deleteKustomization garbage-collects the inventory when prune is on (deletionPolicy MirrorPrune). */
-export async function deleteKustomization(name: string, spec: Pick<KustomizationSpec, "prune" | "namespace" | "cluster">, inventory: Inventory | undefined, ctx: ReconcileContext): Promise<ChangeSet> {
+export async function deleteKustomization(name: string, spec: Pick<KustomizationSpec, "prune" | "namespace" | "cluster" | "kubeConfig" | "serviceAccountName">, inventory: Inventory | undefined, ctx: ReconcileContext): Promise<ChangeSet> {
   const object = { kind: "Kustomization", name };
   if (!spec.prune || !inventory?.entries.length) return { entries: [] };
-  const m = manager(name, spec as KustomizationSpec, ctx);
+  const m = await manager(name, spec as KustomizationSpec, ctx);
   let result;
   try {
     result = await deleteAll(m, inventory.entries);

@@ -20,41 +20,57 @@ function kustomizationSpec(p: Props): KustomizationSpec {
     force: p.force,
     namespace: p.namespace,
     cluster: { kubeconfig: p.kubeconfig, context: p.context },
+    kubeConfig: p.kubeConfig,
+    serviceAccountName: p.serviceAccountName,
+    wait: p.wait,
+    healthChecks: p.healthChecks,
+    healthCheckExprs: p.healthCheckExprs,
+    timeout: p.timeout,
+    dependsOn: p.dependsOn,
+    readyExpr: p.readyExpr,
+    suspend: p.suspend,
   };
 }
 
-const KS_FIELDS = ["path", "prune", "force", "namespace", "kubeconfig", "context"];
+const KS_FIELDS = ["path", "prune", "force", "namespace", "kubeconfig", "context", "kubeConfig", "serviceAccountName", "wait", "healthChecks", "healthCheckExprs", "timeout", "readyExpr", "suspend"];
+
+/** ownUnknowns reports unknown inputs other than dependsOn: a dependency being updated does not hide this plan. */
+function ownUnknowns(p: Props): boolean {
+  const { dependsOn: _dependsOn, ...own } = p;
+  return hasUnknowns(own);
+}
 
 /** kustomization implements the Kustomization dynamic provider. */
 export const kustomization = {
   async check(olds: Props, news: Props) {
     const failures: { property: string; reason: string }[] = [];
     if (typeof news.prune !== "boolean" && news.prune !== UNKNOWN) failures.push({ property: "prune", reason: `Kustomization "${news.name}": prune is required (true or false)` });
-    if (failures.length || hasUnknowns(news)) return { inputs: news, failures };
+    if (failures.length || ownUnknowns(news)) return { inputs: news, failures };
     try {
-      const plan = await planKustomization(news.name, kustomizationSpec(news), { inventory: olds?.inventory, objects: olds?.objects }, context());
+      // olds are the previous checked inputs: their plan holds the revision planned last time.
+      const previous = { inventory: olds?.inventory, objects: olds?.objects, lastAppliedRevision: olds?.plan?.revision };
+      const plan = await planKustomization(news.name, kustomizationSpec(news), previous, context());
       return { inputs: { ...news, plan: { revision: plan.revision, ...plan.changes }, inventory: plan.inventory, objects: plan.objects } };
     } catch (err) {
       rethrow("Kustomization", news.name, err);
     }
   },
   async diff(_id: string, olds: Props, news: Props) {
-    if (hasUnknowns(news) || !news.plan) return { changes: true };
+    if (ownUnknowns(news) || !news.plan) return { changes: true };
+    // A suspended Kustomization changes only when its own fields do.
     const changed =
-      hasChanges(news.plan) ||
-      olds.lastAppliedRevision !== news.plan.revision ||
       KS_FIELDS.some((k) => !isDeepStrictEqual(olds[k] ?? null, news[k] ?? null)) ||
-      !isDeepStrictEqual(olds.inventory, news.inventory);
+      (!news.suspend && (hasChanges(news.plan) || olds.lastAppliedRevision !== news.plan.revision || !isDeepStrictEqual(olds.inventory, news.inventory)));
     return { changes: changed };
   },
   async create(inputs: Props) {
     const result = await applyKustomization(inputs.name, kustomizationSpec(inputs), undefined, context()).catch((err) => rethrow("Kustomization", inputs.name, err));
-    return { id: `Kustomization/${inputs.name}`, outs: { ...inputs, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory } };
+    return { id: `Kustomization/${inputs.name}`, outs: { ...inputs, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory, health: result.health } };
   },
   async update(_id: string, olds: Props, news: Props) {
-    const previous = { inventory: olds.inventory as Inventory | undefined };
+    const previous = { inventory: olds.inventory as Inventory | undefined, objects: olds.objects, lastAppliedRevision: olds.lastAppliedRevision as string | undefined, health: olds.health };
     const result = await applyKustomization(news.name, kustomizationSpec(news), previous, context()).catch((err) => rethrow("Kustomization", news.name, err));
-    return { outs: { ...news, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory } };
+    return { outs: { ...news, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory, health: result.health } };
   },
   async delete(_id: string, props: Props) {
     await deleteKustomization(props.name, kustomizationSpec(props), props.inventory, context()).catch((err) => rethrow("Kustomization", props.name, err));
