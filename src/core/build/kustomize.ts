@@ -6,7 +6,9 @@ import { parseAllDocuments } from "yaml";
 import { extract } from "../artifact/archive";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { run } from "../exec";
+import { confineBuild, ConfinementError } from "./confine";
 import { generateKustomization } from "./generator";
+import { applyOverlay, type OverlayOptions } from "./overlay";
 
 /** KubeObject is a Kubernetes object as plain data. */
 export interface KubeObject {
@@ -64,8 +66,18 @@ export interface BuildResult {
   objects: KubeObject[];
 }
 
-/** buildKustomization extracts the artifact, generates a kustomization.yaml if needed and runs kustomize build. */
-export async function buildKustomization(artifactPath: string, revision: string, path: string | undefined, object: ObjectRef): Promise<BuildResult> {
+/** BuildOptions are the Kustomization fields that shape the build. */
+export interface BuildOptions extends OverlayOptions {
+  /** Allow remote bases (URLs in resources, bases and components). @default false */
+  allowRemoteBases?: boolean;
+}
+
+/**
+ * buildKustomization extracts the artifact, generates a kustomization.yaml if needed, writes the overlay
+ * options into it, checks that every referenced file stays inside the artifact, and runs kustomize build
+ * (kustomize's defaults: no plugins, no exec functions, files loaded from the kustomization's root only).
+ */
+export async function buildKustomization(artifactPath: string, revision: string, path: string | undefined, object: ObjectRef, options: BuildOptions = {}): Promise<BuildResult> {
   const root = await mkdtemp(join(tmpdir(), "fluxiac-build-"));
   try {
     await extract(artifactPath, root).catch((err) => {
@@ -76,6 +88,13 @@ export async function buildKustomization(artifactPath: string, revision: string,
     if (!isDir) throw new FluxiacError(object, "BuildFailed", `path "${path ?? "./"}" not found in artifact ${revision}: check path`);
     await generateKustomization(root, dir).catch((err) => {
       throw new FluxiacError(object, "BuildFailed", `generating a kustomization.yaml for "${path ?? "./"}" at ${revision} failed: ${errorMessage(err)}`);
+    });
+    await applyOverlay(dir, options).catch((err) => {
+      throw new FluxiacError(object, "BuildFailed", `applying the overlay options to "${path ?? "./"}" at ${revision} failed: ${errorMessage(err)}`);
+    });
+    await confineBuild(root, dir, options).catch((err) => {
+      if (err instanceof ConfinementError) throw new FluxiacError(object, "BuildFailed", `${err.message} (revision ${revision})`);
+      throw new FluxiacError(object, "BuildFailed", errorMessage(err).split(root).join(""));
     });
     const [cmd, args] = await kustomizeCommand().catch((err) => {
       throw new FluxiacError(object, "BuildFailed", errorMessage(err));

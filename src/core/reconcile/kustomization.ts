@@ -1,6 +1,7 @@
 // Kustomization engine verbs: plan (build + parallel server-side dry-run), apply (staged SSA + prune), delete.
 import { createHash } from "node:crypto";
 import { buildKustomization, type KubeObject } from "../build/kustomize";
+import { postBuildObjects, type KustomizationBuildSpec } from "../build/post-build";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { connect, type ClusterConnection } from "../kube/client";
 import { entryOf, inventoryOf, staleEntries, type Inventory } from "../kube/inventory";
@@ -12,8 +13,11 @@ import { definedKinds, normalize, UnknownKindError, type ResourceManager } from 
 import type { ReconcileContext } from "./context";
 import { ensureSourceArtifact, type SourceReference } from "./source-reference";
 
-/** KustomizationSpec is a Kustomization's desired state (Flux's kustomize.toolkit.fluxcd.io/v1 fields). */
-export interface KustomizationSpec {
+/**
+ * KustomizationSpec is a Kustomization's desired state (Flux's kustomize.toolkit.fluxcd.io/v1 fields);
+ * the build fields (overlay options, commonMetadata, postBuild, decryption) are KustomizationBuildSpec's.
+ */
+export interface KustomizationSpec extends KustomizationBuildSpec {
   sourceRef: SourceReference;
   /** Path inside the artifact, default the root. */
   path?: string;
@@ -91,9 +95,10 @@ async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceMa
   }
   const artifactPath = await ensureSourceArtifact(ref, ctx);
   const revision = ref.artifact.revision;
-  const built = await buildKustomization(artifactPath, revision, spec.path, object);
+  const built = await buildKustomization(artifactPath, revision, spec.path, object, spec);
   try {
-    return { objects: await normalize(m, built.objects), revision };
+    const objects = await postBuildObjects(built.objects, spec, m.api, m.owner.namespace, object);
+    return { objects: await normalize(m, objects), revision };
   } catch (err) {
     throw clusterError(object, err);
   }

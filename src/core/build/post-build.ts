@@ -1,0 +1,55 @@
+// After kustomize build, per object as Flux does: SOPS decryption, then postBuild substitution, then
+// commonMetadata. Errors name the object and the field to fix, never a key or a decrypted value.
+import { FluxiacError, type ObjectRef } from "../errors";
+import type { ObjectApi } from "../kube/client";
+import { DecryptError, decryptObjects, loadKeys, type Decryption } from "./decrypt";
+import type { KubeObject } from "./kustomize";
+import type { OverlayOptions } from "./overlay";
+import { loadVariables, substituteObjects, SubstituteError, type PostBuild } from "./substitute";
+
+/** CommonMetadata are labels and annotations set on every built object. */
+export interface CommonMetadata {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** KustomizationBuildSpec are a Kustomization's build fields (Flux's names). */
+export interface KustomizationBuildSpec extends OverlayOptions {
+  /** Labels and annotations added to every object, after substitution; they win over the manifests'. */
+  commonMetadata?: CommonMetadata;
+  postBuild?: PostBuild;
+  /** SOPS decryption of encrypted Secrets. */
+  decryption?: Decryption;
+  /** Allow remote bases (URLs in resources, bases and components). @default false */
+  allowRemoteBases?: boolean;
+}
+
+/** withCommonMetadata returns the objects with commonMetadata's labels and annotations merged in. */
+export function withCommonMetadata(objects: KubeObject[], cm: CommonMetadata | undefined): KubeObject[] {
+  if (!cm || (!Object.keys(cm.labels ?? {}).length && !Object.keys(cm.annotations ?? {}).length)) return objects;
+  return objects.map((o) => ({
+    ...o,
+    metadata: {
+      ...o.metadata,
+      ...(cm.labels && Object.keys(cm.labels).length ? { labels: { ...o.metadata.labels, ...cm.labels } } : {}),
+      ...(cm.annotations && Object.keys(cm.annotations).length ? { annotations: { ...o.metadata.annotations, ...cm.annotations } } : {}),
+    },
+  }));
+}
+
+/**
+ * postBuildObjects decrypts, substitutes and labels the built objects. ConfigMaps and Secrets it reads
+ * (substituteFrom, decryption.secretRef) are in namespace, the Kustomization's. Decryption and
+ * substitution failures are BuildFailed errors, as in Flux; a failure to read the cluster is rethrown.
+ */
+export async function postBuildObjects(objects: KubeObject[], spec: KustomizationBuildSpec, api: ObjectApi, namespace: string, object: ObjectRef): Promise<KubeObject[]> {
+  try {
+    const keys = spec.decryption ? await loadKeys(api, namespace, spec.decryption) : undefined;
+    let out = await decryptObjects(objects, keys);
+    if (spec.postBuild) out = substituteObjects(out, await loadVariables(api, namespace, spec.postBuild), spec.postBuild.substituteStrategy);
+    return withCommonMetadata(out, spec.commonMetadata);
+  } catch (err) {
+    if (err instanceof DecryptError || err instanceof SubstituteError) throw new FluxiacError(object, "BuildFailed", err.message);
+    throw err; // a cluster failure, which the caller reports
+  }
+}
