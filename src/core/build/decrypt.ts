@@ -90,14 +90,17 @@ export async function loadKeys(api: ObjectApi, namespace: string, decryption: De
   return keys;
 }
 
-/** sopsDecrypt runs sops on one encrypted document, with the keys in its environment only. */
+/**
+ * sopsDecrypt runs sops on one encrypted document, with the keys in its environment only. The MAC is
+ * not checked, as in Flux (its checkSopsMac is off): kustomize reorders fields and adds metadata.
+ */
 async function sopsDecrypt(text: string, format: SopsFormat, keys: string[], what: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "fluxiac-sops-"));
   try {
     const file = join(dir, "encrypted");
     await writeFile(file, text, { mode: 0o600 });
     const env = { PATH: process.env.PATH ?? "", HOME: dir, SOPS_AGE_KEY: keys.join("\n") };
-    const res = await run(sopsCommand(), ["decrypt", "--input-type", format, "--output-type", format, file], { env }).catch((err: NodeJS.ErrnoException) => {
+    const res = await run(sopsCommand(), ["decrypt", "--ignore-mac", "--input-type", format, "--output-type", format, file], { env }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === "ENOENT") throw new DecryptError("sops was not found: install sops v3 on PATH, or set FLUXIAC_SOPS");
       throw err;
     });
