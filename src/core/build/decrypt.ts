@@ -71,10 +71,23 @@ function encryptedValues(o: KubeObject): { field: "data" | "stringData"; key: st
   return found;
 }
 
+/**
+ * ageIdentities checks that text holds age private keys (an age-keygen file: keys, comments and blank
+ * lines) and returns it trimmed; the error names where the text came from, never its content.
+ */
+function ageIdentities(text: string, where: string): string {
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  if (!lines.length || !lines.every((l) => /^AGE-SECRET-KEY-1[0-9A-Z]+$/.test(l))) {
+    throw new DecryptError(`${where} is not an age private key (AGE-SECRET-KEY-1…); only age keys are supported`);
+  }
+  return lines.join("\n");
+}
+
 /** loadKeys returns the age keys of decryption: `keys`, then the `*.agekey` entries of secretRef. */
 export async function loadKeys(api: ObjectApi, namespace: string, decryption: Decryption): Promise<string[]> {
   if (decryption.provider !== "sops") throw new DecryptError(`decryption.provider "${decryption.provider}" is not supported; use "sops"`);
-  const keys = [...(decryption.keys ?? [])];
+  const keys: string[] = [];
+  (decryption.keys ?? []).forEach((k, i) => keys.push(ageIdentities(k, `decryption.keys[${i}]`)));
   if (decryption.secretRef) {
     const name = decryption.secretRef.name;
     let secret: { data?: Record<string, string> };
@@ -84,7 +97,9 @@ export async function loadKeys(api: ObjectApi, namespace: string, decryption: De
       if (isNotFound(err)) throw new DecryptError(`decryption.secretRef Secret/${namespace}/${name} not found; create it with the age keys as *.agekey entries`);
       throw err;
     }
-    for (const [k, v] of Object.entries(secret.data ?? {})) if (k.endsWith(".agekey")) keys.push(Buffer.from(v, "base64").toString("utf8").trim());
+    for (const [k, v] of Object.entries(secret.data ?? {})) {
+      if (k.endsWith(".agekey")) keys.push(ageIdentities(Buffer.from(v, "base64").toString("utf8"), `entry "${k}" of Secret/${namespace}/${name}`));
+    }
   }
   if (keys.length === 0) throw new DecryptError("decryption has no age key: set decryption.keys, or *.agekey entries in the decryption.secretRef Secret");
   return keys;
