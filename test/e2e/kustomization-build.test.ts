@@ -25,10 +25,10 @@ function ageKey(): { secret: string; recipient: string } {
 }
 
 /** sopsEncrypt encrypts a YAML document for recipient with the real sops, as a user would before committing it. */
-function sopsEncrypt(yaml: string, recipient: string, regex = "^(data|stringData)$"): string {
-  const file = join(mkdtempSync(join(scratch, "sops-")), "plain.yaml");
-  writeFileSync(file, yaml);
-  return execFileSync(tool("sops"), ["encrypt", "--age", recipient, "--encrypted-regex", regex, "--input-type", "yaml", "--output-type", "yaml", file], { encoding: "utf8" });
+function sopsEncrypt(text: string, recipient: string, regex = "^(data|stringData)$", format = "yaml"): string {
+  const file = join(mkdtempSync(join(scratch, "sops-")), "plain");
+  writeFileSync(file, text);
+  return execFileSync(tool("sops"), ["encrypt", "--age", recipient, "--encrypted-regex", regex, "--input-type", format, "--output-type", format, file], { encoding: "utf8" });
 }
 
 const cm = (name: string, data: Record<string, string>, ns?: string) =>
@@ -78,6 +78,7 @@ describe("Kustomization build", () => {
     await core.createNamespacedSecret({ namespace: "flux-system", body: { metadata: { name: "cluster-secret-vars" }, stringData: { B: "from-secret", C: "from-secret" } } });
     await core.createNamespacedSecret({ namespace: "flux-system", body: { metadata: { name: "sops-age" }, stringData: { "identity.agekey": key.secret } } });
     repo = await git.createRepo("build");
+    const encryptedEnv = sopsEncrypt(`DB_USER=admin\nDB_PASSWORD=${PASSWORD}\n`, key.recipient, ".*", "dotenv");
     const secret = (name: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: secrets\ntype: Opaque\nstringData:\n  password: ${PASSWORD}\n`;
     await repo.commit({
       "app/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- deploy.yaml\n- settings.yaml\nimages:\n- name: nginx\n  newTag: \"1.0\"\n",
@@ -91,7 +92,11 @@ describe("Kustomization build", () => {
       "strict/config.yaml": cm("strict", { region: "${cluster_region}" }, "vars"),
       "sops/secret.yaml": sopsEncrypt(secret("db"), key.recipient),
       "sops/plain.yaml": cm("plain", { v: "ok" }, "secrets"),
-      "sops-gen/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsecretGenerator:\n- name: creds\n  namespace: secrets\n  files:\n  - creds.yaml\ngeneratorOptions:\n  disableNameSuffixHash: true\n",
+      "sops-gen/kustomization.yaml":
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsecretGenerator:\n- name: creds\n  namespace: secrets\n  files:\n  - creds.yaml\n- name: env-creds\n  namespace: secrets\n  envs:\n  - creds.env\ngeneratorOptions:\n  disableNameSuffixHash: true\n",
+      "sops-env/kustomization.yaml": "secretGenerator:\n- name: env-creds\n  namespace: secrets\n  envs:\n  - creds.env\n",
+      "sops-env/creds.env": encryptedEnv,
+      "sops-gen/creds.env": encryptedEnv,
       "sops-gen/creds.yaml": sopsEncrypt(`user: admin\npassword: ${PASSWORD}\n`, key.recipient, "^password$"),
       "escape/resources/kustomization.yaml": "resources:\n- ../../../outside.yaml\n",
       "escape/component/kustomization.yaml": "resources:\n- cm.yaml\ncomponents:\n- ../../../../etc\n",
@@ -212,11 +217,17 @@ describe("Kustomization build", () => {
       });
     }
 
-    test("a secretGenerator file encrypted with sops is decrypted into the Secret's value", async () => {
+    test("secretGenerator files and env files encrypted with sops are decrypted into the Secrets", async () => {
       await applyKustomization("sops-gen", await spec("./sops-gen", { decryption: { provider: "sops", keys: [key.secret] } }), undefined, ctx());
       const value = Buffer.from((await core.readNamespacedSecret({ name: "creds", namespace: "secrets" })).data!["creds.yaml"], "base64").toString();
       assert.match(value, new RegExp(`password: ${PASSWORD}`));
       assert.doesNotMatch(value, /sops|ENC\[/);
+      const env = (await core.readNamespacedSecret({ name: "env-creds", namespace: "secrets" })).data!;
+      assert.deepEqual(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, Buffer.from(v, "base64").toString()])), { DB_USER: "admin", DB_PASSWORD: PASSWORD });
+    });
+
+    test("a secretGenerator env file encrypted with sops fails without decryption, naming the Secret", async () => {
+      await assert.rejects(planKustomization("sops-env", await spec("./sops-env"), undefined, ctx()), /Kustomization "sops-env": Secret\/secrets\/env-creds-[a-z0-9]+ is encrypted with SOPS but decryption is not configured/);
     });
 
     const failures: { name: string; decryption: KustomizationSpec["decryption"]; error: RegExp }[] = [

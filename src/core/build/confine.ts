@@ -21,8 +21,10 @@ export function isRemote(ref: string): boolean {
 
 type Doc = Record<string, unknown>;
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-const objects = (v: unknown): Doc[] => (Array.isArray(v) ? v.filter((x): x is Doc => !!x && typeof x === "object") : []);
+/** strings returns the string entries of a kustomization list field. */
+export const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+/** objects returns the object entries of a kustomization list field. */
+export const objects = (v: unknown): Doc[] => (Array.isArray(v) ? v.filter((x): x is Doc => !!x && typeof x === "object") : []);
 
 /** fileReferences lists the local file paths a kustomization names besides resources and components. */
 function fileReferences(k: Doc): string[] {

@@ -24,7 +24,8 @@ export const DECRYPT_KEY = "kustomize.toolkit.fluxcd.io/decrypt";
 /** DecryptError is a decryption failure; its message names the object, never a key or a value. */
 export class DecryptError extends Error {}
 
-type SopsFormat = "json" | "yaml" | "dotenv" | "binary";
+/** SopsFormat is how sops reads and writes a document. */
+export type SopsFormat = "json" | "yaml" | "dotenv" | "binary";
 
 /** sopsCommand is $FLUXIAC_SOPS, else `sops` on PATH. */
 function sopsCommand(): string {
@@ -36,25 +37,36 @@ function hasSopsMetadata(v: unknown): boolean {
   return !!sops && typeof sops === "object" && typeof sops.mac === "string";
 }
 
+/** formatForPath is the sops format of a file name, by extension (binary when unknown), as Flux's. */
+export function formatForPath(path: string): SopsFormat {
+  if (path.endsWith(".env")) return "dotenv";
+  if (path.endsWith(".json")) return "json";
+  if (path.endsWith(".yaml") || path.endsWith(".yml")) return "yaml";
+  return "binary";
+}
+
+/** isSopsEncrypted reports text that sops encrypted in format (binary files are sops JSON documents). */
+export function isSopsEncrypted(text: string, format: SopsFormat): boolean {
+  if (format === "dotenv") return /^sops_mac=/m.test(text);
+  try {
+    return hasSopsMetadata(parse(text));
+  } catch {
+    return false;
+  }
+}
+
 /** valueFormat says how a Secret value that is a sops-encrypted file is encoded, from its key's extension. */
 function valueFormat(key: string, text: string): SopsFormat | undefined {
-  if (key.endsWith(".env")) return /^sops_mac=/m.test(text) ? "dotenv" : undefined;
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!hasSopsMetadata(doc)) return undefined;
-  if (key.endsWith(".json")) return "json";
-  if (key.endsWith(".yaml") || key.endsWith(".yml")) return "yaml";
-  return "binary";
+  const format = formatForPath(key);
+  return isSopsEncrypted(text, format) ? format : undefined;
 }
 
 /** isEncryptedSecret reports a Secret that sops encrypted as a whole, or with a sops-encrypted value. */
 export function isEncryptedSecret(o: KubeObject): boolean {
   if (o.kind !== "Secret" || o.apiVersion !== "v1") return false;
   if (hasSopsMetadata(o)) return true;
+  // An env file that sops encrypted, read by a secretGenerator without decryption.
+  if ((o.data as Record<string, unknown> | undefined)?.sops_mac !== undefined) return true;
   return encryptedValues(o).length > 0;
 }
 
@@ -109,7 +121,7 @@ export async function loadKeys(api: ObjectApi, namespace: string, decryption: De
  * sopsDecrypt runs sops on one encrypted document, with the keys in its environment only. The MAC is
  * not checked, as in Flux (its checkSopsMac is off): kustomize reorders fields and adds metadata.
  */
-async function sopsDecrypt(text: string, format: SopsFormat, keys: string[], what: string): Promise<string> {
+export async function sopsDecrypt(text: string, format: SopsFormat, keys: string[], what: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "fluxiac-sops-"));
   try {
     const file = join(dir, "encrypted");

@@ -210,7 +210,7 @@ function trimPrefix(s: string, pattern: string, longest: boolean): string {
 const reverse = (s: string): string => [...s].reverse().join("");
 
 function substr(s: string, args: string[]): string {
-  const parse = (x: string): number | undefined => (/^\s*[+-]?\d+\s*$/.test(x) ? parseInt(x, 10) : undefined);
+  const parse = (x: string): number | undefined => (/^[+-]?\d+$/.test(x) ? parseInt(x, 10) : undefined);
   let pos = parse(args[0]);
   if (pos === undefined) return s;
   if (pos < 0) pos = Math.max(0, s.length + pos);

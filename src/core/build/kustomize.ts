@@ -7,6 +7,7 @@ import { extract } from "../artifact/archive";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { run } from "../exec";
 import { confineBuild, ConfinementError } from "./confine";
+import { decryptSources } from "./decrypt-sources";
 import { generateKustomization } from "./generator";
 import { applyOverlay, type OverlayOptions } from "./overlay";
 
@@ -70,6 +71,8 @@ export interface BuildResult {
 export interface BuildOptions extends OverlayOptions {
   /** Allow remote bases (URLs in resources, bases and components). @default false */
   allowRemoteBases?: boolean;
+  /** Age keys to decrypt secretGenerator sources with before the build; none: they are left as they are. */
+  decryptionKeys?: string[];
 }
 
 /**
@@ -96,6 +99,11 @@ export async function buildKustomization(artifactPath: string, revision: string,
       if (err instanceof ConfinementError) throw new FluxiacError(object, "BuildFailed", `${err.message} (revision ${revision})`);
       throw new FluxiacError(object, "BuildFailed", errorMessage(err).split(root).join(""));
     });
+    if (options.decryptionKeys?.length) {
+      await decryptSources(root, dir, options.decryptionKeys).catch((err) => {
+        throw new FluxiacError(object, "BuildFailed", errorMessage(err).split(root).join(""));
+      });
+    }
     const [cmd, args] = await kustomizeCommand().catch((err) => {
       throw new FluxiacError(object, "BuildFailed", errorMessage(err));
     });

@@ -38,13 +38,26 @@ export function withCommonMetadata(objects: KubeObject[], cm: CommonMetadata | u
 }
 
 /**
- * postBuildObjects decrypts, substitutes and labels the built objects. ConfigMaps and Secrets it reads
- * (substituteFrom, decryption.secretRef) are in namespace, the Kustomization's. Decryption and
+ * loadDecryptionKeys reads the age keys of spec.decryption (inline, then the secretRef Secret's
+ * `*.agekey` entries in namespace); undefined without decryption. A failure to read the cluster is rethrown.
+ */
+export async function loadDecryptionKeys(spec: KustomizationBuildSpec, api: ObjectApi, namespace: string, object: ObjectRef): Promise<string[] | undefined> {
+  if (!spec.decryption) return undefined;
+  try {
+    return await loadKeys(api, namespace, spec.decryption);
+  } catch (err) {
+    if (err instanceof DecryptError) throw new FluxiacError(object, "BuildFailed", err.message);
+    throw err;
+  }
+}
+
+/**
+ * postBuildObjects decrypts (with keys from loadDecryptionKeys), substitutes and labels the built
+ * objects. substituteFrom references are read in namespace, the Kustomization's. Decryption and
  * substitution failures are BuildFailed errors, as in Flux; a failure to read the cluster is rethrown.
  */
-export async function postBuildObjects(objects: KubeObject[], spec: KustomizationBuildSpec, api: ObjectApi, namespace: string, object: ObjectRef): Promise<KubeObject[]> {
+export async function postBuildObjects(objects: KubeObject[], spec: KustomizationBuildSpec, keys: string[] | undefined, api: ObjectApi, namespace: string, object: ObjectRef): Promise<KubeObject[]> {
   try {
-    const keys = spec.decryption ? await loadKeys(api, namespace, spec.decryption) : undefined;
     let out = await decryptObjects(objects, keys);
     if (spec.postBuild) out = substituteObjects(out, await loadVariables(api, namespace, spec.postBuild), spec.postBuild.substituteStrategy);
     return withCommonMetadata(out, spec.commonMetadata);

@@ -1,7 +1,7 @@
 // Kustomization engine verbs: plan (build + parallel server-side dry-run), apply (staged SSA + prune), delete.
 import { createHash } from "node:crypto";
 import { buildKustomization, type KubeObject } from "../build/kustomize";
-import { postBuildObjects, type KustomizationBuildSpec } from "../build/post-build";
+import { loadDecryptionKeys, postBuildObjects, type KustomizationBuildSpec } from "../build/post-build";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { connect, type ClusterConnection } from "../kube/client";
 import { entryOf, inventoryOf, staleEntries, type Inventory } from "../kube/inventory";
@@ -95,9 +95,10 @@ async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceMa
   }
   const artifactPath = await ensureSourceArtifact(ref, ctx);
   const revision = ref.artifact.revision;
-  const built = await buildKustomization(artifactPath, revision, spec.path, object, spec);
   try {
-    const objects = await postBuildObjects(built.objects, spec, m.api, m.owner.namespace, object);
+    const keys = await loadDecryptionKeys(spec, m.api, m.owner.namespace, object);
+    const built = await buildKustomization(artifactPath, revision, spec.path, object, { ...spec, decryptionKeys: keys });
+    const objects = await postBuildObjects(built.objects, spec, keys, m.api, m.owner.namespace, object);
     return { objects: await normalize(m, objects), revision };
   } catch (err) {
     throw clusterError(object, err);
