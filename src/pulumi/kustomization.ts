@@ -1,8 +1,7 @@
 // Kustomization: a Pulumi component for Flux's Kustomization.
 import * as pulumi from "@pulumi/pulumi";
-import type { CommonMetadata } from "../core/build/post-build";
 import type { Image, Patch } from "../core/build/overlay";
-import type { PostBuild } from "../core/build/substitute";
+import type { SubstituteReference } from "../core/build/substitute";
 import type { Inventory } from "../core/kube/inventory";
 import type { KustomizationChanges } from "../core/reconcile/kustomization";
 import { kustomizationProvider } from "./providers";
@@ -31,7 +30,7 @@ export interface KustomizationArgs {
   /** Suffix added to every object's name. */
   nameSuffix?: pulumi.Input<string>;
   /** Labels and annotations set on every object after the build; they win over the manifests'. */
-  commonMetadata?: pulumi.Input<CommonMetadata>;
+  commonMetadata?: pulumi.Input<{ labels?: pulumi.Input<Record<string, pulumi.Input<string>>>; annotations?: pulumi.Input<Record<string, pulumi.Input<string>>> }>;
   /** Strategic merge or JSON 6902 patches, each with an optional target selector. */
   patches?: pulumi.Input<pulumi.Input<Patch>[]>;
   /** Image overrides, merged into the kustomization's images by name. */
@@ -41,11 +40,21 @@ export interface KustomizationArgs {
   /** Skip components that do not exist instead of failing. @default false */
   ignoreMissingComponents?: pulumi.Input<boolean>;
   /** Variable substitution after the build: substitute, substituteFrom (ConfigMaps/Secrets in namespace), substituteStrategy. */
-  postBuild?: pulumi.Input<PostBuild>;
+  postBuild?: pulumi.Input<KustomizationPostBuildArgs>;
   /** SOPS decryption of encrypted Secrets with age keys. Stored as a secret. */
   decryption?: pulumi.Input<KustomizationDecryptionArgs>;
   /** Allow remote bases (URLs in resources, bases and components). @default false */
   allowRemoteBases?: pulumi.Input<boolean>;
+}
+
+/** KustomizationPostBuildArgs is Flux's postBuild: variables substituted into the built objects. */
+export interface KustomizationPostBuildArgs {
+  /** Variables set inline; they win over substituteFrom. */
+  substitute?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** ConfigMaps and Secrets in namespace whose data are variables, read in order (later wins). */
+  substituteFrom?: pulumi.Input<pulumi.Input<SubstituteReference>[]>;
+  /** "WithVariables" skips substitution when no variable is defined; "Always" runs it anyway. @default "WithVariables" */
+  substituteStrategy?: pulumi.Input<"WithVariables" | "Always">;
 }
 
 /** KustomizationDecryptionArgs is Flux's decryption: provider "sops" with age private keys and/or a Secret of `*.agekey` entries. */
