@@ -26,6 +26,8 @@ PULUMI_VERSION=v3.274.1
 HELM_VERSION=v3.21.4
 KUSTOMIZE_VERSION=v5.8.2
 VERSITYGW_VERSION=v1.8.0
+SOPS_VERSION=v3.13.3
+AGE_VERSION=v1.3.1
 
 export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--mod=mod}" GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 
@@ -141,6 +143,19 @@ versitygw_tool() {
   touch "$dir/.complete"; found versitygw "$dir/bin/versitygw"
 }
 
+sops_tools() {
+  # sops decrypts a Kustomization's encrypted Secrets in tests' fixtures; age-keygen makes their keys.
+  local dir="$TOOLS_DIR/sops-$SOPS_VERSION"
+  cached sops "$dir" && cached age-keygen "$dir" && return
+  say "sops: building $SOPS_VERSION and age-keygen $AGE_VERSION from Go modules (about 5 minutes)"
+  command -v go >/dev/null || die "go is needed to build sops; install Go >= 1.25"
+  mkdir -p "$dir/bin"
+  ( cd "$dir" && GOFLAGS= GOBIN="$dir/bin" go install -trimpath -ldflags "-s -w" "github.com/getsops/sops/v3/cmd/sops@$SOPS_VERSION" \
+      && GOFLAGS= GOBIN="$dir/bin" go install -trimpath -ldflags "-s -w" "filippo.io/age/cmd/age-keygen@$AGE_VERSION" ) \
+    || die "go install sops failed"
+  touch "$dir/.complete"; found sops "$dir/bin/sops"; found age-keygen "$dir/bin/age-keygen"
+}
+
 system_tools() {
   # Debian packages the test bed uses: git (http-backend), openssh (sshd, ssh-keygen), gnupg (signed
   # commits), docker-registry (the OCI distribution registry, 2.8) and openssl (test certificates).
@@ -171,12 +186,12 @@ system_tools() {
   found git-http-backend "$backend"
 }
 
-want=("$@"); (( ${#want[@]} )) || want=(system node etcd kubernetes kustomize helm pulumi versitygw)
+want=("$@"); (( ${#want[@]} )) || want=(system node etcd kubernetes kustomize helm pulumi versitygw sops)
 for t in "${want[@]}"; do
   case $t in
     system) system_tools ;; node) node_tool ;; etcd) etcd_tool ;; kubernetes) kubernetes_tools ;;
-    kustomize) kustomize_tool ;; helm) helm_tool ;; pulumi) pulumi_tools ;; versitygw) versitygw_tool ;;
-    *) die "unknown tool '$t' (known: system node etcd kubernetes kustomize helm pulumi versitygw)" ;;
+    kustomize) kustomize_tool ;; helm) helm_tool ;; pulumi) pulumi_tools ;; versitygw) versitygw_tool ;; sops) sops_tools ;;
+    *) die "unknown tool '$t' (known: system node etcd kubernetes kustomize helm pulumi versitygw sops)" ;;
   esac
 done
 

@@ -4,7 +4,13 @@ export { Bucket, type BucketArgs, type BucketAuthArgs } from "./bucket";
 export { HelmRepository, type HelmRepositoryArgs, type HelmRepositoryAuthArgs } from "./helm-repository";
 export { HelmChart, type HelmChartArgs } from "./helm-chart";
 export { OCIRepository, type OCIRepositoryArgs, type OCIAuthArgs } from "./oci-repository";
-export { Kustomization, type KustomizationArgs, type KustomizationPlanOutput } from "./kustomization";
+export {
+  Kustomization,
+  type KustomizationArgs,
+  type KustomizationPlanOutput,
+  type KustomizationPostBuildArgs,
+  type KustomizationDecryptionArgs,
+} from "./kustomization";
 export type { Artifact, GitRepositoryRef, GitVerificationMode } from "../core/source/git-types";
 export type { Inventory, InventoryEntry } from "../core/kube/inventory";
 export type { HealthCheckExpr } from "../core/kube/health/cel";

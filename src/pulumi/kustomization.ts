@@ -1,6 +1,8 @@
 // Kustomization: a Pulumi component for Flux's Kustomization.
 import * as pulumi from "@pulumi/pulumi";
 import type { HealthCheckExpr } from "../core/kube/health/cel";
+import type { Image, Patch } from "../core/build/overlay";
+import type { SubstituteReference } from "../core/build/substitute";
 import type { Inventory } from "../core/kube/inventory";
 import type { KubeConfigReference } from "../core/kube/remote";
 import type { KustomizationDependency } from "../core/reconcile/depends-on";
@@ -50,6 +52,47 @@ export interface KustomizationArgs {
   readyExpr?: pulumi.Input<string>;
   /** Plan and apply nothing, keeping the previous inventory. @default false */
   suspend?: pulumi.Input<boolean>;
+  /** Namespace for every namespaced object (overrides the kustomization's `namespace`). */
+  targetNamespace?: pulumi.Input<string>;
+  /** Prefix added to every object's name. */
+  namePrefix?: pulumi.Input<string>;
+  /** Suffix added to every object's name. */
+  nameSuffix?: pulumi.Input<string>;
+  /** Labels and annotations set on every object after the build; they win over the manifests'. */
+  commonMetadata?: pulumi.Input<{ labels?: pulumi.Input<Record<string, pulumi.Input<string>>>; annotations?: pulumi.Input<Record<string, pulumi.Input<string>>> }>;
+  /** Strategic merge or JSON 6902 patches, each with an optional target selector. */
+  patches?: pulumi.Input<pulumi.Input<Patch>[]>;
+  /** Image overrides, merged into the kustomization's images by name. */
+  images?: pulumi.Input<pulumi.Input<Image>[]>;
+  /** Component directories, relative to path. */
+  components?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Skip components that do not exist instead of failing. @default false */
+  ignoreMissingComponents?: pulumi.Input<boolean>;
+  /** Variable substitution after the build: substitute, substituteFrom (ConfigMaps/Secrets in namespace), substituteStrategy. */
+  postBuild?: pulumi.Input<KustomizationPostBuildArgs>;
+  /** SOPS decryption of encrypted Secrets with age keys. Stored as a secret. */
+  decryption?: pulumi.Input<KustomizationDecryptionArgs>;
+  /** Allow remote bases (URLs in resources, bases and components). @default false */
+  allowRemoteBases?: pulumi.Input<boolean>;
+}
+
+/** KustomizationPostBuildArgs is Flux's postBuild: variables substituted into the built objects. */
+export interface KustomizationPostBuildArgs {
+  /** Variables set inline; they win over substituteFrom. */
+  substitute?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** ConfigMaps and Secrets in namespace whose data are variables, read in order (later wins). */
+  substituteFrom?: pulumi.Input<pulumi.Input<SubstituteReference>[]>;
+  /** "WithVariables" skips substitution when no variable is defined; "Always" runs it anyway. @default "WithVariables" */
+  substituteStrategy?: pulumi.Input<"WithVariables" | "Always">;
+}
+
+/** KustomizationDecryptionArgs is Flux's decryption: provider "sops" with age private keys and/or a Secret of `*.agekey` entries. */
+export interface KustomizationDecryptionArgs {
+  provider: "sops";
+  /** Age private keys (`AGE-SECRET-KEY-1…`). */
+  keys?: pulumi.Input<pulumi.Input<string>[]>;
+  /** A Secret in namespace whose `*.agekey` entries are age private keys. */
+  secretRef?: pulumi.Input<{ name: pulumi.Input<string> }>;
 }
 
 /** KustomizationPlanOutput is the preview summary: the revision and the object ids by change. */
@@ -107,12 +150,23 @@ export class Kustomization extends pulumi.ComponentResource {
         readyExpr: args.readyExpr,
         suspend: args.suspend,
         health: undefined,
+        targetNamespace: args.targetNamespace,
+        namePrefix: args.namePrefix,
+        nameSuffix: args.nameSuffix,
+        commonMetadata: args.commonMetadata,
+        patches: args.patches,
+        images: args.images,
+        components: args.components,
+        ignoreMissingComponents: args.ignoreMissingComponents,
+        postBuild: args.postBuild,
+        decryption: args.decryption === undefined ? undefined : pulumi.secret(args.decryption),
+        allowRemoteBases: args.allowRemoteBases,
         plan: undefined,
         inventory: undefined,
         objects: undefined,
         lastAppliedRevision: undefined,
       },
-      { parent: this, additionalSecretOutputs: ["kubeconfig"], dependsOn: args.dependsOn },
+      { parent: this, additionalSecretOutputs: ["kubeconfig", "decryption"], dependsOn: args.dependsOn },
     );
     this.inventory = res.inventory;
     this.lastAppliedRevision = res.lastAppliedRevision;

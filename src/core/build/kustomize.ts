@@ -6,7 +6,10 @@ import { parseAllDocuments } from "yaml";
 import { extract } from "../artifact/archive";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { run } from "../exec";
+import { confineBuild, ConfinementError } from "./confine";
+import { decryptSources } from "./decrypt-sources";
 import { generateKustomization } from "./generator";
+import { applyOverlay, type OverlayOptions } from "./overlay";
 
 /** KubeObject is a Kubernetes object as plain data. */
 export interface KubeObject {
@@ -64,8 +67,20 @@ export interface BuildResult {
   objects: KubeObject[];
 }
 
-/** buildKustomization extracts the artifact, generates a kustomization.yaml if needed and runs kustomize build. */
-export async function buildKustomization(artifactPath: string, revision: string, path: string | undefined, object: ObjectRef): Promise<BuildResult> {
+/** BuildOptions are the Kustomization fields that shape the build. */
+export interface BuildOptions extends OverlayOptions {
+  /** Allow remote bases (URLs in resources, bases and components). @default false */
+  allowRemoteBases?: boolean;
+  /** Age keys to decrypt secretGenerator sources with before the build; none: they are left as they are. */
+  decryptionKeys?: string[];
+}
+
+/**
+ * buildKustomization extracts the artifact, generates a kustomization.yaml if needed, writes the overlay
+ * options into it, checks that every referenced file stays inside the artifact, and runs kustomize build
+ * (kustomize's defaults: no plugins, no exec functions, files loaded from the kustomization's root only).
+ */
+export async function buildKustomization(artifactPath: string, revision: string, path: string | undefined, object: ObjectRef, options: BuildOptions = {}): Promise<BuildResult> {
   const root = await mkdtemp(join(tmpdir(), "fluxiac-build-"));
   try {
     await extract(artifactPath, root).catch((err) => {
@@ -77,6 +92,18 @@ export async function buildKustomization(artifactPath: string, revision: string,
     await generateKustomization(root, dir).catch((err) => {
       throw new FluxiacError(object, "BuildFailed", `generating a kustomization.yaml for "${path ?? "./"}" at ${revision} failed: ${errorMessage(err)}`);
     });
+    await applyOverlay(dir, options).catch((err) => {
+      throw new FluxiacError(object, "BuildFailed", `applying the overlay options to "${path ?? "./"}" at ${revision} failed: ${errorMessage(err)}`);
+    });
+    await confineBuild(root, dir, options).catch((err) => {
+      if (err instanceof ConfinementError) throw new FluxiacError(object, "BuildFailed", `${err.message} (revision ${revision})`);
+      throw new FluxiacError(object, "BuildFailed", errorMessage(err).split(root).join(""));
+    });
+    if (options.decryptionKeys?.length) {
+      await decryptSources(root, dir, options.decryptionKeys).catch((err) => {
+        throw new FluxiacError(object, "BuildFailed", errorMessage(err).split(root).join(""));
+      });
+    }
     const [cmd, args] = await kustomizeCommand().catch((err) => {
       throw new FluxiacError(object, "BuildFailed", errorMessage(err));
     });

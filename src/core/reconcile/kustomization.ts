@@ -1,6 +1,7 @@
 // Kustomization engine verbs: plan (build + parallel server-side dry-run), apply (staged SSA + prune), delete.
 import { createHash } from "node:crypto";
 import { buildKustomization, type KubeObject } from "../build/kustomize";
+import { loadDecryptionKeys, postBuildObjects, type KustomizationBuildSpec } from "../build/post-build";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { connect, type ClusterConnection } from "../kube/client";
 import { resolveCluster, type ClusterAccess } from "../kube/remote";
@@ -17,11 +18,13 @@ import { suspendedPlan, suspendedResult } from "./suspend";
 import { ensureSourceArtifact, type SourceReference } from "./source-reference";
 
 /**
+/**
  * KustomizationSpec is a Kustomization's desired state (Flux's kustomize.toolkit.fluxcd.io/v1 fields):
- * health (wait, healthChecks, healthCheckExprs, timeout), dependsOn/readyExpr, kubeConfig and
- * serviceAccountName come from the embedded specs.
+ * the build fields (overlay options, commonMetadata, postBuild, decryption) come from
+ * KustomizationBuildSpec; health (wait, healthChecks, healthCheckExprs, timeout), dependsOn/readyExpr,
+ * kubeConfig and serviceAccountName from the other embedded specs.
  */
-export interface KustomizationSpec extends HealthCheckSpec, DependsOnSpec, ClusterAccess {
+export interface KustomizationSpec extends KustomizationBuildSpec, HealthCheckSpec, DependsOnSpec, ClusterAccess {
   sourceRef: SourceReference;
   /** Path inside the artifact, default the root. */
   path?: string;
@@ -108,9 +111,11 @@ async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceMa
   }
   const artifactPath = await ensureSourceArtifact(ref, ctx);
   const revision = ref.artifact.revision;
-  const built = await buildKustomization(artifactPath, revision, spec.path, object);
   try {
-    return { objects: await normalize(m, built.objects), revision };
+    const keys = await loadDecryptionKeys(spec, m.api, m.owner.namespace, object);
+    const built = await buildKustomization(artifactPath, revision, spec.path, object, { ...spec, decryptionKeys: keys });
+    const objects = await postBuildObjects(built.objects, spec, keys, m.api, m.owner.namespace, object);
+    return { objects: await normalize(m, objects), revision };
   } catch (err) {
     throw clusterError(object, err);
   }

@@ -10,6 +10,7 @@ import {
   type KustomizationSpec,
 } from "../../core/reconcile/kustomization";
 import type { SourceReference } from "../../core/reconcile/source-reference";
+import type { KustomizationBuildSpec } from "../../core/build/post-build";
 import { context, hasUnknowns, rethrow, UNKNOWN, type Props } from "./common";
 
 function kustomizationSpec(p: Props): KustomizationSpec {
@@ -29,10 +30,36 @@ function kustomizationSpec(p: Props): KustomizationSpec {
     dependsOn: p.dependsOn,
     readyExpr: p.readyExpr,
     suspend: p.suspend,
+    ...buildSpec(p),
   };
 }
 
-const KS_FIELDS = ["path", "prune", "force", "namespace", "kubeconfig", "context", "kubeConfig", "serviceAccountName", "wait", "healthChecks", "healthCheckExprs", "timeout", "readyExpr", "suspend"];
+/** buildSpec maps the build fields; unset ones stay absent. */
+function buildSpec(p: Props): KustomizationBuildSpec {
+  const spec: Record<string, unknown> = {};
+  for (const k of BUILD_FIELDS) if (p[k] !== undefined && p[k] !== null) spec[k] = p[k];
+  return spec as KustomizationBuildSpec;
+}
+
+const BUILD_FIELDS = [
+  "targetNamespace",
+  "namePrefix",
+  "nameSuffix",
+  "commonMetadata",
+  "patches",
+  "images",
+  "components",
+  "ignoreMissingComponents",
+  "postBuild",
+  "decryption",
+  "allowRemoteBases",
+];
+
+const KS_FIELDS = [
+  "path", "prune", "force", "namespace", "kubeconfig", "context",
+  "kubeConfig", "serviceAccountName", "wait", "healthChecks", "healthCheckExprs", "timeout", "readyExpr", "suspend",
+  ...BUILD_FIELDS,
+];
 
 /** ownUnknowns reports unknown inputs other than dependsOn: a dependency being updated does not hide this plan. */
 function ownUnknowns(p: Props): boolean {

@@ -1,0 +1,68 @@
+// After kustomize build, per object as Flux does: SOPS decryption, then postBuild substitution, then
+// commonMetadata. Errors name the object and the field to fix, never a key or a decrypted value.
+import { FluxiacError, type ObjectRef } from "../errors";
+import type { ObjectApi } from "../kube/client";
+import { DecryptError, decryptObjects, loadKeys, type Decryption } from "./decrypt";
+import type { KubeObject } from "./kustomize";
+import type { OverlayOptions } from "./overlay";
+import { loadVariables, substituteObjects, SubstituteError, type PostBuild } from "./substitute";
+
+/** CommonMetadata are labels and annotations set on every built object. */
+export interface CommonMetadata {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** KustomizationBuildSpec are a Kustomization's build fields (Flux's names). */
+export interface KustomizationBuildSpec extends OverlayOptions {
+  /** Labels and annotations added to every object, after substitution; they win over the manifests'. */
+  commonMetadata?: CommonMetadata;
+  postBuild?: PostBuild;
+  /** SOPS decryption of encrypted Secrets. */
+  decryption?: Decryption;
+  /** Allow remote bases (URLs in resources, bases and components). @default false */
+  allowRemoteBases?: boolean;
+}
+
+/** withCommonMetadata returns the objects with commonMetadata's labels and annotations merged in. */
+export function withCommonMetadata(objects: KubeObject[], cm: CommonMetadata | undefined): KubeObject[] {
+  if (!cm || (!Object.keys(cm.labels ?? {}).length && !Object.keys(cm.annotations ?? {}).length)) return objects;
+  return objects.map((o) => ({
+    ...o,
+    metadata: {
+      ...o.metadata,
+      ...(cm.labels && Object.keys(cm.labels).length ? { labels: { ...o.metadata.labels, ...cm.labels } } : {}),
+      ...(cm.annotations && Object.keys(cm.annotations).length ? { annotations: { ...o.metadata.annotations, ...cm.annotations } } : {}),
+    },
+  }));
+}
+
+/**
+ * loadDecryptionKeys reads the age keys of spec.decryption (inline, then the secretRef Secret's
+ * `*.agekey` entries in namespace); undefined without decryption. A failure to read the cluster is rethrown.
+ */
+export async function loadDecryptionKeys(spec: KustomizationBuildSpec, api: ObjectApi, namespace: string, object: ObjectRef): Promise<string[] | undefined> {
+  if (!spec.decryption) return undefined;
+  try {
+    return await loadKeys(api, namespace, spec.decryption);
+  } catch (err) {
+    if (err instanceof DecryptError) throw new FluxiacError(object, "BuildFailed", err.message);
+    throw err;
+  }
+}
+
+/**
+ * postBuildObjects decrypts (with keys from loadDecryptionKeys), substitutes and labels the built
+ * objects. substituteFrom references are read in namespace, the Kustomization's. Decryption and
+ * substitution failures are BuildFailed errors, as in Flux; a failure to read the cluster is rethrown.
+ */
+export async function postBuildObjects(objects: KubeObject[], spec: KustomizationBuildSpec, keys: string[] | undefined, api: ObjectApi, namespace: string, object: ObjectRef): Promise<KubeObject[]> {
+  try {
+    let out = await decryptObjects(objects, keys);
+    if (spec.postBuild) out = substituteObjects(out, await loadVariables(api, namespace, spec.postBuild), spec.postBuild.substituteStrategy);
+    return withCommonMetadata(out, spec.commonMetadata);
+  } catch (err) {
+    if (err instanceof DecryptError || err instanceof SubstituteError) throw new FluxiacError(object, "BuildFailed", err.message);
+    throw err; // a cluster failure, which the caller reports
+  }
+}
