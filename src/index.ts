@@ -16,6 +16,8 @@ export * from "./core/reconcile/git-repository";
 export * from "./core/reconcile/bucket";
 export * from "./core/reconcile/oci-repository";
 export * from "./core/reconcile/kustomization";
+export type { KustomizationState } from "./core/reconcile/kustomization-state";
+export type { IgnoreRule, Selector } from "./core/kube/ssa/ignore";
 export * from "./core/source/helm-types";
 export * from "./core/reconcile/helm-repository";
 export * from "./core/reconcile/helm-chart";

@@ -5,6 +5,8 @@ export { HelmRepository, type HelmRepositoryArgs, type HelmRepositoryAuthArgs } 
 export { HelmChart, type HelmChartArgs } from "./helm-chart";
 export { OCIRepository, type OCIRepositoryArgs, type OCIAuthArgs } from "./oci-repository";
 export { Kustomization, type KustomizationArgs, type KustomizationPlanOutput } from "./kustomization";
+export type { IgnoreRule, Selector } from "../core/kube/ssa/ignore";
+export type { DeletionPolicy } from "../core/reconcile/kustomization";
 export type { Artifact, GitRepositoryRef, GitVerificationMode } from "../core/source/git-types";
 export type { Inventory, InventoryEntry } from "../core/kube/inventory";
 export type { SourceResource, TLSArgs } from "./source";

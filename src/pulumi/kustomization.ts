@@ -1,7 +1,8 @@
 // Kustomization: a Pulumi component for Flux's Kustomization.
 import * as pulumi from "@pulumi/pulumi";
 import type { Inventory } from "../core/kube/inventory";
-import type { KustomizationChanges } from "../core/reconcile/kustomization";
+import type { IgnoreRule } from "../core/kube/ssa/ignore";
+import type { DeletionPolicy, KustomizationChanges } from "../core/reconcile/kustomization";
 import { kustomizationProvider } from "./providers";
 import type { SourceResource } from "./source";
 
@@ -15,6 +16,19 @@ export interface KustomizationArgs {
   prune: pulumi.Input<boolean>;
   /** Recreate objects whose change touches an immutable field. @default false */
   force?: pulumi.Input<boolean>;
+  /**
+   * Paths (JSON pointers such as "/spec/replicas") that drift detection leaves out and the apply adopts
+   * from the cluster, for the objects `target` selects (all when absent), as Flux's spec.ignore.
+   */
+  ignore?: pulumi.Input<pulumi.Input<IgnoreRule>[]>;
+  /**
+   * What destroy deletes: "MirrorPrune" (the inventory when prune is true), "Delete" (always),
+   * "WaitForTermination" (delete and wait until gone, bounded by timeout) or "Orphan" (nothing).
+   * @default "MirrorPrune"
+   */
+  deletionPolicy?: pulumi.Input<DeletionPolicy>;
+  /** Bound of waits such as deletionPolicy WaitForTermination, a duration like "90s" or "5m". @default "5m" */
+  timeout?: pulumi.Input<string>;
   /** Namespace written into the ownership labels, as a Flux Kustomization's namespace. @default "flux-system" */
   namespace?: pulumi.Input<string>;
   /** kubeconfig file content. Stored as a secret. @default $KUBECONFIG or ~/.kube/config */
@@ -60,6 +74,9 @@ export class Kustomization extends pulumi.ComponentResource {
         path: args.path,
         prune: args.prune,
         force: args.force,
+        ignore: args.ignore,
+        deletionPolicy: args.deletionPolicy,
+        timeout: args.timeout,
         namespace: args.namespace,
         kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
         context: args.context,

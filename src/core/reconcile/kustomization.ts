@@ -1,15 +1,18 @@
 // Kustomization engine verbs: plan (build + parallel server-side dry-run), apply (staged SSA + prune), delete.
 import { createHash } from "node:crypto";
 import { buildKustomization, type KubeObject } from "../build/kustomize";
+import { parseDuration } from "../duration";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { connect, type ClusterConnection } from "../kube/client";
 import { entryOf, inventoryOf, staleEntries, type Inventory } from "../kube/inventory";
-import { applyAllStaged } from "../kube/ssa/apply";
+import { applyAllStaged, PartialApplyError } from "../kube/ssa/apply";
 import { summarize, type ChangeSet } from "../kube/ssa/changeset";
-import { deleteAll } from "../kube/ssa/delete";
+import { deleteAll, waitForTermination } from "../kube/ssa/delete";
 import { ApplyObjectError, diffAll, readLive } from "../kube/ssa/diff";
+import type { IgnoreRule } from "../kube/ssa/ignore";
 import { definedKinds, normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "./context";
+import { appliedInventory, partialFailure, sortedInventory } from "./kustomization-state";
 import { ensureSourceArtifact, type SourceReference } from "./source-reference";
 
 /** KustomizationSpec is a Kustomization's desired state (Flux's kustomize.toolkit.fluxcd.io/v1 fields). */
@@ -21,10 +24,19 @@ export interface KustomizationSpec {
   prune: boolean;
   /** Recreate objects whose immutable fields changed. */
   force?: boolean;
+  /** Paths (JSON pointers) left out of drift detection and adopted from the cluster, per target (Flux v1.9). */
+  ignore?: IgnoreRule[];
+  /** What destroy deletes: MirrorPrune (the inventory when prune is true), Delete, WaitForTermination, Orphan. Default MirrorPrune. */
+  deletionPolicy?: DeletionPolicy;
+  /** Bound of waits such as deletionPolicy WaitForTermination, a duration like "5m". Default "5m". */
+  timeout?: string;
   /** Namespace written into the ownership labels (Flux's Kustomization namespace). Default "flux-system". */
   namespace?: string;
   cluster?: ClusterConnection;
 }
+
+/** DeletionPolicy is Flux's spec.deletionPolicy. */
+export type DeletionPolicy = "MirrorPrune" | "Delete" | "WaitForTermination" | "Orphan";
 
 /** KustomizationChanges is the preview summary of what an apply would do, by inventory id. */
 export interface KustomizationChanges {
@@ -32,6 +44,8 @@ export interface KustomizationChanges {
   update: string[];
   prune: string[];
   drifted: string[];
+  /** Objects left alone: reconcile disabled, ssa Ignore, or ssa IfNotPresent when they exist. */
+  skipped: string[];
   unchanged: number;
 }
 
@@ -55,6 +69,7 @@ export interface KustomizationResult {
 export interface KustomizationStatus {
   inventory?: Inventory;
   objects?: Record<string, string>;
+  lastAppliedRevision?: string;
 }
 
 function objectDigest(o: KubeObject): string {
@@ -74,12 +89,13 @@ function manager(name: string, spec: KustomizationSpec, ctx: ReconcileContext): 
 /** clusterError turns a failure while talking to the API server into an error naming the object and the fix. */
 function clusterError(object: ObjectRef, err: unknown): FluxiacError {
   if (err instanceof FluxiacError) return err;
-  if (err instanceof UnknownKindError) return new FluxiacError(object, "ApplyFailed", err.message);
-  if (err instanceof ApplyObjectError) return new FluxiacError(object, "ApplyFailed", err.message);
   const msg = errorMessage(err);
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed|ECONNRESET/i.test(msg + String((err as { cause?: unknown })?.cause ?? ""))) {
-    return new FluxiacError(object, "ClusterUnavailable", `the cluster is unreachable (${msg.split("\n")[0]}); check kubeconfig and that the API server is running. Nothing was pruned`);
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed|ECONNRESET|other side closed/i.test(msg + String((err as { cause?: unknown })?.cause ?? ""))) {
+    const subject = err instanceof ApplyObjectError ? `${err.subject} ${err.verb} failed: ` : "";
+    const cause = (err instanceof ApplyObjectError ? msg.slice(`${err.subject} ${err.verb} failed: `.length) : msg).split("\n")[0];
+    return new FluxiacError(object, "ClusterUnavailable", `${subject}the cluster is unreachable (${cause}); check kubeconfig and that the API server is running. Nothing was pruned`);
   }
+  if (err instanceof UnknownKindError || err instanceof ApplyObjectError) return new FluxiacError(object, "ApplyFailed", err.message);
   return new FluxiacError(object, "ApplyFailed", msg.split("\n")[0]);
 }
 
@@ -110,16 +126,17 @@ export async function planKustomization(name: string, spec: KustomizationSpec, p
   const { objects, revision } = await buildObjects(name, spec, m, ctx);
   try {
     const deferred = await deferredObjects(m, objects);
-    const diffs = await diffAll(m, objects, { dryRunCreates: true, force: spec.force, canRead: (o) => !deferred.has(o) });
+    const diffs = await diffAll(m, objects, { dryRunCreates: true, force: spec.force, ignore: spec.ignore, canRead: (o) => !deferred.has(o) });
     const inventory = inventoryOf(objects);
     const digests: Record<string, string> = {};
     for (const o of objects) digests[entryOf(o).id] = objectDigest(o);
     const prevIds = new Set(previous?.inventory?.entries.map((e) => e.id) ?? []);
-    const changes: KustomizationChanges = { create: [], update: [], prune: [], drifted: [], unchanged: 0 };
+    const changes: KustomizationChanges = { create: [], update: [], prune: [], drifted: [], skipped: [], unchanged: 0 };
     for (const d of diffs) {
       const sameManifest = previous?.objects?.[d.id] === digests[d.id];
       if (d.action === "created") (prevIds.has(d.id) && sameManifest ? changes.drifted : changes.create).push(d.id);
       else if (d.action === "configured") (sameManifest ? changes.drifted : changes.update).push(d.id);
+      else if (d.action === "skipped") changes.skipped.push(d.id);
       else changes.unchanged++;
     }
     if (spec.prune) changes.prune = staleEntries(previous?.inventory, inventory).map((e) => e.id);
@@ -155,29 +172,34 @@ export function hasChanges(c: KustomizationChanges): boolean {
 
 /**
  * applyKustomization builds, applies in stages (only what differs), then prunes what left the
- * inventory. It never prunes when the fetch, build or apply failed. Objects that fail to delete stay
- * in the inventory.
+ * inventory. It never prunes when the fetch, build or apply failed. A failure after the cluster changed
+ * is a PartialFailureError whose state lists what is in the cluster: an apply interrupted after some
+ * objects were written (the previous inventory plus those), or a prune that could not delete some
+ * objects (they stay in the inventory).
  */
 export async function applyKustomization(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: ReconcileContext): Promise<KustomizationResult> {
   const object = { kind: "Kustomization", name };
   const m = manager(name, spec, ctx);
   const { objects, revision } = await buildObjects(name, spec, m, ctx);
+  const inventory = inventoryOf(objects);
   let changeSet: ChangeSet;
   try {
-    changeSet = await applyAllStaged(m, objects, { force: spec.force });
+    changeSet = await applyAllStaged(m, objects, { force: spec.force, ignore: spec.ignore });
   } catch (err) {
-    throw clusterError(object, err);
+    if (!(err instanceof PartialApplyError)) throw clusterError(object, err);
+    const e = clusterError(object, err.cause);
+    const state = { inventory: appliedInventory(previous?.inventory, err.applied, inventory), lastAppliedRevision: previous?.lastAppliedRevision };
+    throw partialFailure(object, new FluxiacError(object, e.reason, `${e.message.slice(`Kustomization "${name}": `.length).replace(/\. Nothing was pruned$/, "")}. Nothing was pruned; the ${err.applied.length} objects applied before the failure are in the inventory`), state);
   }
-  const inventory = inventoryOf(objects);
   if (spec.prune) {
     const stale = staleEntries(previous?.inventory, inventory);
     if (stale.length) {
       const pruned = await deleteAll(m, stale);
       changeSet.entries.push(...pruned.entries);
       if (pruned.failed.length) {
-        inventory.entries.push(...pruned.failed.map((f) => f.entry));
-        inventory.entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        for (const f of pruned.failed) ctx.log.warn(`Kustomization "${name}": ${f.error}; kept in the inventory`);
+        const state = { inventory: sortedInventory([...inventory.entries, ...pruned.failed.map((f) => f.entry)]), lastAppliedRevision: previous?.lastAppliedRevision };
+        const message = `prune failed: ${pruned.failed.map((f) => f.error).join("; ")}; these objects stay in the inventory and the next apply prunes them again`;
+        throw partialFailure(object, new FluxiacError(object, "PruneFailed", message), state);
       }
     }
   }
@@ -185,10 +207,32 @@ export async function applyKustomization(name: string, spec: KustomizationSpec, 
   return { lastAppliedRevision: revision, inventory, changeSet };
 }
 
-/** deleteKustomization garbage-collects the inventory when prune is on (deletionPolicy MirrorPrune). */
-export async function deleteKustomization(name: string, spec: Pick<KustomizationSpec, "prune" | "namespace" | "cluster">, inventory: Inventory | undefined, ctx: ReconcileContext): Promise<ChangeSet> {
+/**
+ * deleteKustomization applies spec.deletionPolicy on destroy: MirrorPrune (default) deletes the
+ * inventory when prune is true, Delete always deletes it, WaitForTermination deletes it and waits
+ * (bounded by spec.timeout) until every object is gone, Orphan deletes nothing.
+ */
+export async function deleteKustomization(
+  name: string,
+  spec: Pick<KustomizationSpec, "prune" | "namespace" | "cluster" | "deletionPolicy" | "timeout">,
+  inventory: Inventory | undefined,
+  ctx: ReconcileContext,
+): Promise<ChangeSet> {
   const object = { kind: "Kustomization", name };
-  if (!spec.prune || !inventory?.entries.length) return { entries: [] };
+  const policy = spec.deletionPolicy ?? "MirrorPrune";
+  if (!["MirrorPrune", "Delete", "WaitForTermination", "Orphan"].includes(policy)) {
+    throw new FluxiacError(object, "ValidationFailed", `deletionPolicy "${policy}" is not valid: use MirrorPrune, Delete, WaitForTermination or Orphan`);
+  }
+  if (policy === "Orphan" || (policy === "MirrorPrune" && !spec.prune) || !inventory?.entries.length) {
+    if (inventory?.entries.length) ctx.log.info(`Kustomization "${name}": deletionPolicy ${policy}${policy === "MirrorPrune" ? " with prune false" : ""}: the inventory's objects are left in the cluster`);
+    return { entries: [] };
+  }
+  let timeoutMs: number;
+  try {
+    timeoutMs = parseDuration(spec.timeout ?? "5m", "timeout");
+  } catch (err) {
+    throw new FluxiacError(object, "ValidationFailed", errorMessage(err));
+  }
   const m = manager(name, spec as KustomizationSpec, ctx);
   let result;
   try {
@@ -199,6 +243,12 @@ export async function deleteKustomization(name: string, spec: Pick<Kustomization
   if (result.failed.length) {
     throw new FluxiacError(object, "DeleteFailed", `${result.failed.map((f) => f.error).join("; ")}; fix the cause and destroy again`);
   }
-  ctx.log.info(`Kustomization "${name}": garbage-collected the inventory: ${summarize({ entries: result.entries })}`);
+  if (policy === "WaitForTermination") {
+    const deleted = new Set(result.entries.filter((e) => e.action === "deleted").map((e) => e.id));
+    await waitForTermination(m, inventory.entries.filter((e) => deleted.has(e.id)), timeoutMs).catch((err) => {
+      throw new FluxiacError(object, "DeleteFailed", `deletionPolicy WaitForTermination: ${errorMessage(err)}; remove what blocks the deletion (finalizers) or raise timeout`);
+    });
+  }
+  ctx.log.info(`Kustomization "${name}": garbage-collected the inventory (${policy}): ${summarize({ entries: result.entries })}`);
   return { entries: result.entries };
 }

@@ -1,6 +1,7 @@
 // Kustomization's provider-side code: check builds and dry-runs (the plan preview shows); create and
 // update apply in stages and prune; delete garbage-collects the inventory.
 import { isDeepStrictEqual } from "node:util";
+import { PartialFailureError } from "../../core/errors";
 import type { Inventory } from "../../core/kube/inventory";
 import {
   applyKustomization,
@@ -9,6 +10,7 @@ import {
   planKustomization,
   type KustomizationSpec,
 } from "../../core/reconcile/kustomization";
+import type { KustomizationState } from "../../core/reconcile/kustomization-state";
 import type { SourceReference } from "../../core/reconcile/source-reference";
 import { context, hasUnknowns, rethrow, UNKNOWN, type Props } from "./common";
 
@@ -18,12 +20,32 @@ function kustomizationSpec(p: Props): KustomizationSpec {
     path: p.path,
     prune: p.prune,
     force: p.force,
+    ignore: p.ignore,
+    deletionPolicy: p.deletionPolicy,
+    timeout: p.timeout,
     namespace: p.namespace,
     cluster: { kubeconfig: p.kubeconfig, context: p.context },
   };
 }
 
-const KS_FIELDS = ["path", "prune", "force", "namespace", "kubeconfig", "context"];
+const KS_FIELDS = ["path", "prune", "force", "ignore", "deletionPolicy", "timeout", "namespace", "kubeconfig", "context"];
+
+/**
+ * recordPartialFailure turns a PartialFailureError into the error shape Pulumi's Node dynamic-provider
+ * host sends as ErrorResourceInitFailed (an error with `id`, `properties` and `reasons`): the engine
+ * records the resource with these outputs (the inventory of what is in the cluster) and marks the
+ * update failed, so the next up converges and destroy cleans up. Other errors are rethrown as they are.
+ */
+function recordPartialFailure(id: string, inputs: Props, err: unknown): never {
+  if (!(err instanceof PartialFailureError)) rethrow("Kustomization", inputs.name, err);
+  const state = err.state as KustomizationState;
+  const properties: Props = { ...inputs, inventory: state.inventory, __provider: inputs.__provider };
+  if (state.lastAppliedRevision === undefined) delete properties.lastAppliedRevision;
+  else properties.lastAppliedRevision = state.lastAppliedRevision;
+  const failure = Object.assign(new Error(err.message), { id, properties, reasons: [err.message] });
+  if (!process.env.FLUXIAC_DEBUG) failure.stack = "";
+  throw failure;
+}
 
 /** kustomization implements the Kustomization dynamic provider. */
 export const kustomization = {
@@ -48,12 +70,13 @@ export const kustomization = {
     return { changes: changed };
   },
   async create(inputs: Props) {
-    const result = await applyKustomization(inputs.name, kustomizationSpec(inputs), undefined, context()).catch((err) => rethrow("Kustomization", inputs.name, err));
-    return { id: `Kustomization/${inputs.name}`, outs: { ...inputs, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory } };
+    const id = `Kustomization/${inputs.name}`;
+    const result = await applyKustomization(inputs.name, kustomizationSpec(inputs), undefined, context()).catch((err) => recordPartialFailure(id, inputs, err));
+    return { id, outs: { ...inputs, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory } };
   },
-  async update(_id: string, olds: Props, news: Props) {
-    const previous = { inventory: olds.inventory as Inventory | undefined };
-    const result = await applyKustomization(news.name, kustomizationSpec(news), previous, context()).catch((err) => rethrow("Kustomization", news.name, err));
+  async update(id: string, olds: Props, news: Props) {
+    const previous = { inventory: olds.inventory as Inventory | undefined, lastAppliedRevision: olds.lastAppliedRevision as string | undefined };
+    const result = await applyKustomization(news.name, kustomizationSpec(news), previous, context()).catch((err) => recordPartialFailure(id, news, err));
     return { outs: { ...news, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory } };
   },
   async delete(_id: string, props: Props) {
