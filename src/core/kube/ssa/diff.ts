@@ -6,6 +6,7 @@ import { apiMessage, isNotFound, objectHeader, statusCode } from "../client";
 import { entryOf } from "../inventory";
 import type { Action } from "./changeset";
 import { FIELD_MANAGER, type ResourceManager } from "./manager";
+import { conflictHint } from "./conflict";
 import { adoptIgnored, ignoredPaths, withoutPaths, type IgnoreRule } from "./ignore";
 import { forcedConflicts, takeoverPatch, type FieldConflict } from "./managed-fields";
 import { isForceEnabled, skipReason, ssaPolicy } from "./owner";
@@ -85,7 +86,8 @@ export async function dryRunApply(m: ResourceManager, obj: KubeObject): Promise<
   try {
     return (await m.api.patch(obj, undefined, "All", FIELD_MANAGER, true, "application/apply-patch+yaml")) as KubeObject;
   } catch (err) {
-    throw new ApplyObjectError(objectKey(obj), "dry-run", statusCode(err), apiMessage(err));
+    const status = statusCode(err);
+    throw new ApplyObjectError(objectKey(obj), "dry-run", status, conflictHint(status, apiMessage(err)));
   }
 }
 
