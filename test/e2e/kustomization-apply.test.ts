@@ -157,6 +157,23 @@ describe("Kustomization apply, prune and delete", () => {
     assert.notEqual(after.metadata?.uid, uid, "recreated");
   });
 
+  test("invalid ignore rules, deletionPolicy and timeout fail before anything is fetched, naming the field", async () => {
+    const repo = await git.createRepo("invalid");
+    await repo.commit({ "a.yaml": cm("invalid", "default", { v: "1" }) });
+    const cases: [Partial<KustomizationSpec>, RegExp][] = [
+      [{ ignore: [{ paths: ["spec.replicas"] }] }, /Kustomization "invalid": ignore\[0\]: ignore path "spec.replicas" is not a JSON pointer; write it like "\/spec\/replicas"$/],
+      [{ ignore: [{ paths: [] }] }, /Kustomization "invalid": ignore\[0\]: paths must list at least one JSON pointer$/],
+      [{ ignore: [{ paths: ["/data"], target: { name: "[" } }] }, /Kustomization "invalid": ignore\[0\]: Invalid regular expression/],
+      [{ deletionPolicy: "Sometimes" as never }, /Kustomization "invalid": deletionPolicy "Sometimes" is not valid: use MirrorPrune, Delete, WaitForTermination, Orphan$/],
+      [{ timeout: "soon" }, /Kustomization "invalid": timeout: "soon" is not a duration/],
+    ];
+    for (const [extra, message] of cases) {
+      await assert.rejects(planKustomization("invalid", await spec(repo, extra), undefined, ctx()), message);
+      await assert.rejects(applyKustomization("invalid", await spec(repo, extra), undefined, ctx()), message);
+    }
+    assert.equal(await exists("invalid", "default"), false, "nothing was applied");
+  });
+
   test("ignore: a field another manager changed on an ignored path is no drift and is not reverted", async () => {
     // Given two objects and rules ignoring /data/color on "scaled" only, and /data/size everywhere
     const ns = "ignoring";

@@ -9,7 +9,7 @@ import { applyAllStaged, PartialApplyError } from "../kube/ssa/apply";
 import { summarize, type ChangeSet } from "../kube/ssa/changeset";
 import { deleteAll, waitForTermination } from "../kube/ssa/delete";
 import { ApplyObjectError, diffAll, readLive } from "../kube/ssa/diff";
-import type { IgnoreRule } from "../kube/ssa/ignore";
+import { validateIgnoreRules, type IgnoreRule } from "../kube/ssa/ignore";
 import { definedKinds, normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "./context";
 import { appliedInventory, partialFailure, sortedInventory } from "./kustomization-state";
@@ -99,12 +99,28 @@ function clusterError(object: ObjectRef, err: unknown): FluxiacError {
   return new FluxiacError(object, "ApplyFailed", msg.split("\n")[0]);
 }
 
+const DELETION_POLICIES: DeletionPolicy[] = ["MirrorPrune", "Delete", "WaitForTermination", "Orphan"];
+
+/** validateApplySpec checks ignore, deletionPolicy and timeout before anything is fetched. */
+function validateApplySpec(object: ObjectRef, spec: Pick<KustomizationSpec, "ignore" | "deletionPolicy" | "timeout">): void {
+  try {
+    validateIgnoreRules(spec.ignore);
+    if (spec.deletionPolicy !== undefined && !DELETION_POLICIES.includes(spec.deletionPolicy)) {
+      throw new Error(`deletionPolicy "${spec.deletionPolicy}" is not valid: use ${DELETION_POLICIES.join(", ")}`);
+    }
+    if (spec.timeout !== undefined) parseDuration(spec.timeout, "timeout");
+  } catch (err) {
+    throw new FluxiacError(object, "ValidationFailed", errorMessage(err));
+  }
+}
+
 async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceManager, ctx: ReconcileContext): Promise<{ objects: KubeObject[]; revision: string }> {
   const object = { kind: "Kustomization", name };
   const ref = spec.sourceRef;
   if (ref.kind !== "GitRepository" && ref.kind !== "OCIRepository" && ref.kind !== "Bucket") {
     throw new FluxiacError(object, "ValidationFailed", `sourceRef.kind "${ref.kind}" is not supported: a Kustomization takes a GitRepository, OCIRepository or Bucket`);
   }
+  validateApplySpec(object, spec);
   const artifactPath = await ensureSourceArtifact(ref, ctx);
   const revision = ref.artifact.revision;
   const built = await buildKustomization(artifactPath, revision, spec.path, object);
@@ -219,20 +235,13 @@ export async function deleteKustomization(
   ctx: ReconcileContext,
 ): Promise<ChangeSet> {
   const object = { kind: "Kustomization", name };
+  validateApplySpec(object, spec);
   const policy = spec.deletionPolicy ?? "MirrorPrune";
-  if (!["MirrorPrune", "Delete", "WaitForTermination", "Orphan"].includes(policy)) {
-    throw new FluxiacError(object, "ValidationFailed", `deletionPolicy "${policy}" is not valid: use MirrorPrune, Delete, WaitForTermination or Orphan`);
-  }
   if (policy === "Orphan" || (policy === "MirrorPrune" && !spec.prune) || !inventory?.entries.length) {
     if (inventory?.entries.length) ctx.log.info(`Kustomization "${name}": deletionPolicy ${policy}${policy === "MirrorPrune" ? " with prune false" : ""}: the inventory's objects are left in the cluster`);
     return { entries: [] };
   }
-  let timeoutMs: number;
-  try {
-    timeoutMs = parseDuration(spec.timeout ?? "5m", "timeout");
-  } catch (err) {
-    throw new FluxiacError(object, "ValidationFailed", errorMessage(err));
-  }
+  const timeoutMs = parseDuration(spec.timeout ?? "5m", "timeout");
   const m = manager(name, spec as KustomizationSpec, ctx);
   let result;
   try {

@@ -30,7 +30,7 @@ function matches(pattern: string | undefined, value: string): boolean {
 function matchesSelector(selector: string | undefined, values: Record<string, string> = {}): boolean {
   if (!selector) return true;
   return selector.split(",").map((s) => s.trim()).filter(Boolean).every((term) => {
-    const m = /^([^!=]+?)\s*(!=|==|=)?\s*([^!=]*)$/.exec(term);
+    const m = /^([^!=\s]+)\s*(?:(!=|==|=)\s*([^!=\s]*))?$/.exec(term);
     if (!m) throw new Error(`"${selector}" is not a selector; use "key=value", "key!=value" or "key"`);
     const [, key, op, value] = m;
     if (!op) return key in values;
@@ -134,3 +134,17 @@ export function withoutPaths<T>(o: T, paths: string[][]): T {
   return out;
 }
 
+
+/** validateIgnoreRules checks every pointer, pattern and selector of spec.ignore, throwing naming the entry. */
+export function validateIgnoreRules(rules: IgnoreRule[] | undefined): void {
+  const probe: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "probe" } };
+  (rules ?? []).forEach((r, i) => {
+    try {
+      if (!Array.isArray(r.paths) || !r.paths.length) throw new Error("paths must list at least one JSON pointer");
+      r.paths.forEach(parsePointer);
+      selects(r.target, probe);
+    } catch (err) {
+      throw new Error(`ignore[${i}]: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+}
