@@ -210,8 +210,11 @@ describe("Kustomization apply, prune and delete", () => {
     const first = await applyKustomization("conflict", await spec(repo), undefined, ctx());
     await applyAs("helm", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "shared", namespace: ns }, data: { color: "red" } });
 
-    const plan = await planKustomization("conflict", await spec(repo), { inventory: first.inventory, objects: (await planKustomization("conflict", await spec(repo), undefined, ctx())).objects }, ctx());
+    const digests = (await planKustomization("conflict", await spec(repo), undefined, ctx())).objects;
+    logs.length = 0;
+    const plan = await planKustomization("conflict", await spec(repo), { inventory: first.inventory, objects: digests }, ctx());
     assert.deepEqual(plan.changes.drifted, ["conflict_shared__ConfigMap"]);
+    assert.ok(logs.some((l) => /^warning: ConfigMap\/conflict\/shared: the apply will take \.data\.color from field manager "helm"/.test(l)), `preview names the conflict: ${logs.join("\n")}`);
     logs.length = 0;
     await applyKustomization("conflict", await spec(repo), { inventory: first.inventory }, ctx());
     assert.equal((await read("shared", ns)).data?.color, "blue", "Flux's behaviour: force ownership");

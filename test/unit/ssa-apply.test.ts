@@ -23,6 +23,7 @@ test("skipReason: reconcile disabled (manifest or cluster), ssa Ignore, ssa IfNo
     ["reconcile disabled in the manifest", marked("reconcile", "disabled"), undefined, "kustomize.toolkit.fluxcd.io/reconcile: disabled"],
     ["reconcile disabled in the cluster", cm("x"), marked("reconcile", "disabled"), "kustomize.toolkit.fluxcd.io/reconcile: disabled"],
     ["ssa Ignore", marked("ssa", "Ignore"), undefined, "kustomize.toolkit.fluxcd.io/ssa: Ignore"],
+    ["ssa Ignore in the cluster", cm("x"), marked("ssa", "Ignore"), "kustomize.toolkit.fluxcd.io/ssa: Ignore"],
     ["ssa IfNotPresent, absent", marked("ssa", "IfNotPresent"), undefined, undefined],
     ["ssa IfNotPresent, present", marked("ssa", "ifnotpresent"), cm("x"), "kustomize.toolkit.fluxcd.io/ssa: IfNotPresent and it exists"],
     ["ssa Merge", marked("ssa", "Merge"), cm("x"), undefined],

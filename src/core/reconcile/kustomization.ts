@@ -8,6 +8,7 @@ import { entryOf, inventoryOf, staleEntries, type Inventory } from "../kube/inve
 import { applyAllStaged, PartialApplyError } from "../kube/ssa/apply";
 import { summarize, type ChangeSet } from "../kube/ssa/changeset";
 import { deleteAll, waitForTermination } from "../kube/ssa/delete";
+import { conflictWarning } from "../kube/ssa/conflict";
 import { ApplyObjectError, diffAll, readLive } from "../kube/ssa/diff";
 import { validateIgnoreRules, type IgnoreRule } from "../kube/ssa/ignore";
 import { definedKinds, normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
@@ -148,6 +149,7 @@ export async function planKustomization(name: string, spec: KustomizationSpec, p
     for (const o of objects) digests[entryOf(o).id] = objectDigest(o);
     const prevIds = new Set(previous?.inventory?.entries.map((e) => e.id) ?? []);
     const changes: KustomizationChanges = { create: [], update: [], prune: [], drifted: [], skipped: [], unchanged: 0 };
+    for (const d of diffs) for (const c of d.conflicts ?? []) ctx.log.warn(conflictWarning(d.subject, c, true));
     for (const d of diffs) {
       const sameManifest = previous?.objects?.[d.id] === digests[d.id];
       if (d.action === "created") (prevIds.has(d.id) && sameManifest ? changes.drifted : changes.create).push(d.id);

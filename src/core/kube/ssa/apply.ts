@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeObject } from "../../build/kustomize";
 import { apiMessage, isNotFound, objectHeader, statusCode } from "../client";
 import type { ChangeSet, ChangeSetEntry } from "./changeset";
-import { conflictHint } from "./conflict";
+import { conflictHint, conflictWarning } from "./conflict";
 import { ApplyObjectError, diffAll, type DiffResult } from "./diff";
 import type { IgnoreRule } from "./ignore";
 import { takenOverManagers } from "./managed-fields";
@@ -100,7 +100,7 @@ async function applyChanged(m: ResourceManager, diffs: DiffResult[], applied: Ch
       byRank.get(rank)!.map((d) =>
         limit(async () => {
           for (const c of d.conflicts ?? []) {
-            m.log.warn(`${d.subject}: took ${c.fields.join(", ")} from field manager "${c.manager}" (force ownership, as Flux); to leave a field to another manager, remove it from the manifest or list it in ignore`);
+            m.log.warn(conflictWarning(d.subject, c));
           }
           if (d.takeover) await takeOver(m, d);
           // The dry-run already refused immutable changes without force, or marked them for recreation.

@@ -15,3 +15,11 @@ export function conflictHint(status: number | undefined, message: string): strin
   }
   return `${message}; another writer changed the object at the same time: run the apply again`;
 }
+
+/** conflictWarning says which fields a forced apply takes from another manager, and how to leave them to it. */
+export function conflictWarning(subject: string, c: { manager: string; fields: string[] }, planned = false): string {
+  return (
+    `${subject}: ${planned ? "the apply will take" : "took"} ${c.fields.join(", ")} from field manager "${c.manager}" (force ownership, as Flux); ` +
+    "to leave a field to another manager, remove it from the manifest or list it in ignore"
+  );
+}

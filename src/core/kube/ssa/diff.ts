@@ -123,7 +123,7 @@ export async function diffObject(m: ResourceManager, obj: KubeObject, opts: Diff
     dryRun = await dryRunApply(m, desired);
   } catch (err) {
     if (!isImmutableError(err)) throw err;
-    if (!opts.force && !isForceEnabled(obj)) {
+    if (!opts.force && !isForceEnabled(obj) && !isForceEnabled(live)) {
       const message = (err as Error).message.replace(/^.*? dry-run failed: /, "");
       throw new ApplyObjectError(base.subject, "apply", 422, `${message}; set force: true (or annotate it kustomize.toolkit.fluxcd.io/force: enabled) to recreate it`);
     }

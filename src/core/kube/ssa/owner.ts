@@ -36,19 +36,20 @@ export function ssaPolicy(o: KubeObject): SSAPolicy {
   return "Override";
 }
 
-/** isForceEnabled: the object asks to be recreated when an immutable field changes. */
+/** isForceEnabled: the object (manifest or live) asks to be recreated when an immutable field changes. */
 export function isForceEnabled(o: KubeObject): boolean {
   return marked(o, FORCE_ANNOTATION, "enabled");
 }
 
 /**
- * skipReason says why an object is not applied, or undefined when it is: reconcile disabled (in the
- * manifest or on the live object), ssa Ignore, or ssa IfNotPresent on an object that exists.
+ * skipReason says why an object is not applied, or undefined when it is: reconcile disabled or ssa
+ * Ignore (in the manifest or on the live object), or ssa IfNotPresent on an object that exists.
  */
 export function skipReason(desired: KubeObject, live: KubeObject | undefined): string | undefined {
+  // As Flux's exclusion selector, reconcile: disabled and ssa: Ignore count on the manifest and on the live object.
   if (isReconcileDisabled(desired) || (live && isReconcileDisabled(live))) return `${RECONCILE_ANNOTATION}: disabled`;
+  if (ssaPolicy(desired) === "Ignore" || (live && ssaPolicy(live) === "Ignore")) return `${SSA_ANNOTATION}: Ignore`;
   const policy = ssaPolicy(desired);
-  if (policy === "Ignore") return `${SSA_ANNOTATION}: Ignore`;
   if (policy === "IfNotPresent" && live) return `${SSA_ANNOTATION}: IfNotPresent and it exists`;
   return undefined;
 }
