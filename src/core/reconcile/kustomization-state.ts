@@ -1,7 +1,7 @@
 // What a Kustomization records when a reconcile changed the cluster and then failed: the inventory of
 // what is in the cluster, so that nothing is orphaned, and the last revision that fully applied.
-import { FluxiacError, PartialFailureError, type ObjectRef } from "../errors";
-import { type Inventory, type InventoryEntry } from "../kube/inventory";
+import { PartialFailureError, type FluxiacError } from "../errors";
+import type { Inventory, InventoryEntry } from "../kube/inventory";
 import type { ChangeSetEntry } from "../kube/ssa/changeset";
 
 /** KustomizationState is the state of PartialFailureError for a Kustomization. */
@@ -27,7 +27,23 @@ export function appliedInventory(previous: Inventory | undefined, applied: Chang
   return sortedInventory([...(previous?.entries ?? []), ...added]);
 }
 
-/** partialFailure wraps an error of a reconcile that changed the cluster, with the state to record. */
-export function partialFailure(object: ObjectRef, err: FluxiacError, state: KustomizationState): PartialFailureError<KustomizationState> {
-  return new PartialFailureError(object, err.reason, err.message.slice(`${object.kind} "${object.name}": `.length), state, { cause: err });
+/** detail is a FluxiacError's message without its `<Kind> "<name>": ` prefix. */
+function detail(err: FluxiacError): string {
+  return err.message.slice(`${err.object.kind} "${err.object.name}": `.length);
+}
+
+/**
+ * interruptedApply is the failure of an apply that wrote `applied` and then failed with `err`: the
+ * message adds that nothing was pruned, the state is the previous inventory plus what was written.
+ */
+export function interruptedApply(
+  err: FluxiacError,
+  applied: ChangeSetEntry[],
+  previous: { inventory?: Inventory; lastAppliedRevision?: string } | undefined,
+  built: Inventory,
+): PartialFailureError<KustomizationState> {
+  const n = applied.filter((a) => a.action === "created" || a.action === "configured").length;
+  const message = `${detail(err).replace(/\. Nothing was pruned$/, "")}. Nothing was pruned; the ${n} object${n === 1 ? "" : "s"} applied before the failure ${n === 1 ? "is" : "are"} in the inventory`;
+  const state = { inventory: appliedInventory(previous?.inventory, applied, built), lastAppliedRevision: previous?.lastAppliedRevision };
+  return new PartialFailureError(err.object, err.reason, message, state, { cause: err });
 }

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { buildKustomization, type KubeObject } from "../build/kustomize";
 import { parseDuration } from "../duration";
-import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
+import { FluxiacError, PartialFailureError, errorMessage, type ObjectRef } from "../errors";
 import { connect, type ClusterConnection } from "../kube/client";
 import { entryOf, inventoryOf, staleEntries, type Inventory } from "../kube/inventory";
 import { applyAllStaged, PartialApplyError } from "../kube/ssa/apply";
@@ -13,7 +13,7 @@ import { ApplyObjectError, diffAll, readLive } from "../kube/ssa/diff";
 import { validateIgnoreRules, type IgnoreRule } from "../kube/ssa/ignore";
 import { definedKinds, normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "./context";
-import { appliedInventory, partialFailure, sortedInventory } from "./kustomization-state";
+import { interruptedApply, sortedInventory } from "./kustomization-state";
 import { ensureSourceArtifact, type SourceReference } from "./source-reference";
 
 /** KustomizationSpec is a Kustomization's desired state (Flux's kustomize.toolkit.fluxcd.io/v1 fields). */
@@ -205,9 +205,7 @@ export async function applyKustomization(name: string, spec: KustomizationSpec, 
     changeSet = await applyAllStaged(m, objects, { force: spec.force, ignore: spec.ignore });
   } catch (err) {
     if (!(err instanceof PartialApplyError)) throw clusterError(object, err);
-    const e = clusterError(object, err.cause);
-    const state = { inventory: appliedInventory(previous?.inventory, err.applied, inventory), lastAppliedRevision: previous?.lastAppliedRevision };
-    throw partialFailure(object, new FluxiacError(object, e.reason, `${e.message.slice(`Kustomization "${name}": `.length).replace(/\. Nothing was pruned$/, "")}. Nothing was pruned; the ${err.applied.length} objects applied before the failure are in the inventory`), state);
+    throw interruptedApply(clusterError(object, err.cause), err.applied, previous, inventory);
   }
   if (spec.prune) {
     const stale = staleEntries(previous?.inventory, inventory);
@@ -217,7 +215,7 @@ export async function applyKustomization(name: string, spec: KustomizationSpec, 
       if (pruned.failed.length) {
         const state = { inventory: sortedInventory([...inventory.entries, ...pruned.failed.map((f) => f.entry)]), lastAppliedRevision: previous?.lastAppliedRevision };
         const message = `prune failed: ${pruned.failed.map((f) => f.error).join("; ")}; these objects stay in the inventory and the next apply prunes them again`;
-        throw partialFailure(object, new FluxiacError(object, "PruneFailed", message), state);
+        throw new PartialFailureError(object, "PruneFailed", message, state);
       }
     }
   }
