@@ -39,7 +39,8 @@ const KS_FIELDS = ["path", "prune", "force", "ignore", "deletionPolicy", "timeou
 function recordPartialFailure(id: string, inputs: Props, err: unknown): never {
   if (!(err instanceof PartialFailureError)) rethrow("Kustomization", inputs.name, err);
   const state = err.state as KustomizationState;
-  const properties: Props = { ...inputs, inventory: state.inventory, __provider: inputs.__provider };
+  // The inputs carry __provider, which the engine needs to call delete on the recorded outputs.
+  const properties: Props = { ...inputs, inventory: state.inventory };
   if (state.lastAppliedRevision === undefined) delete properties.lastAppliedRevision;
   else properties.lastAppliedRevision = state.lastAppliedRevision;
   const failure = Object.assign(new Error(err.message), { id, properties, reasons: [err.message] });
