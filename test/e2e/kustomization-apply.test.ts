@@ -244,7 +244,7 @@ describe("Kustomization apply, prune and delete", () => {
       },
     });
 
-    test("deletes in reverse apply order", async () => {
+    test("deletes in reverse apply order, and only objects that still carry this Kustomization's labels", async () => {
       const repo = await git.createRepo("order");
       await repo.commit({
         "crd.yaml": CRD,
@@ -252,12 +252,17 @@ describe("Kustomization apply, prune and delete", () => {
         "gizmo.yaml": "apiVersion: example.com/v1\nkind: Gizmo\nmetadata:\n  name: g\n  namespace: order\n",
         "cm.yaml": cm("c", "order", { v: "1" }),
         "keep.yaml": cm("keep-order", "default", { v: "1" }),
+        "adopted.yaml": cm("adopted", "default", { v: "1" }),
       });
       const first = await applyKustomization("order", await spec(repo), undefined, ctx());
-      await repo.commit({ "crd.yaml": null, "ns.yaml": null, "gizmo.yaml": null, "cm.yaml": null });
+      // Another owner relabels one object: it is no longer this Kustomization's to delete
+      await mergePatch("adopted", "default", { metadata: { labels: { [`${FLUX}/name`]: "someone-else" } } });
+      await repo.commit({ "crd.yaml": null, "ns.yaml": null, "gizmo.yaml": null, "cm.yaml": null, "adopted.yaml": null });
       const result = await applyKustomization("order", await spec(repo), { inventory: first.inventory }, ctx());
       const deleted = result.changeSet.entries.filter((e) => e.action === "deleted").map((e) => e.subject);
       assert.deepEqual(deleted, ["Gizmo/order/g", "ConfigMap/order/c", "Namespace/order", "CustomResourceDefinition/gizmos.example.com"]);
+      assert.equal(result.changeSet.entries.find((e) => e.subject === "ConfigMap/default/adopted")?.action, "skipped");
+      assert.equal(await exists("adopted", "default"), true);
       assert.deepEqual(result.inventory.entries.map((e) => e.id), ["default_keep-order__ConfigMap"]);
     });
 
