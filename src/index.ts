@@ -27,6 +27,8 @@ export type { OverlayOptions, Patch, Image, Selector } from "./core/build/overla
 export type { PostBuild, SubstituteReference } from "./core/build/substitute";
 export type { Decryption } from "./core/build/decrypt";
 export { envsubst, EnvsubstError } from "./core/build/envsubst";
+export type { KustomizationState } from "./core/reconcile/kustomization-state";
+export type { IgnoreRule } from "./core/kube/ssa/ignore";
 export * from "./core/source/helm-types";
 export * from "./core/reconcile/helm-repository";
 export * from "./core/reconcile/helm-chart";

@@ -11,6 +11,8 @@ export {
   type KustomizationPostBuildArgs,
   type KustomizationDecryptionArgs,
 } from "./kustomization";
+export type { IgnoreRule, Selector } from "../core/kube/ssa/ignore";
+export type { DeletionPolicy } from "../core/reconcile/kustomization";
 export type { Artifact, GitRepositoryRef, GitVerificationMode } from "../core/source/git-types";
 export type { Inventory, InventoryEntry } from "../core/kube/inventory";
 export type { HealthCheckExpr } from "../core/kube/health/cel";

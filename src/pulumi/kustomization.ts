@@ -6,8 +6,9 @@ import type { SubstituteReference } from "../core/build/substitute";
 import type { Inventory } from "../core/kube/inventory";
 import type { KubeConfigReference } from "../core/kube/remote";
 import type { KustomizationDependency } from "../core/reconcile/depends-on";
-import type { KustomizationChanges } from "../core/reconcile/kustomization";
+import type { DeletionPolicy, KustomizationChanges } from "../core/reconcile/kustomization";
 import type { KustomizationHealth, NamespacedObjectKindReference } from "../core/reconcile/kustomization-health";
+import type { IgnoreRule } from "../core/kube/ssa/ignore";
 import { kustomizationProvider } from "./providers";
 import type { SourceResource } from "./source";
 
@@ -21,6 +22,17 @@ export interface KustomizationArgs {
   prune: pulumi.Input<boolean>;
   /** Recreate objects whose change touches an immutable field. @default false */
   force?: pulumi.Input<boolean>;
+  /**
+   * Paths (JSON pointers such as "/spec/replicas") that drift detection leaves out and the apply adopts
+   * from the cluster, for the objects `target` selects (all when absent), as Flux's spec.ignore.
+   */
+  ignore?: pulumi.Input<pulumi.Input<IgnoreRule>[]>;
+  /**
+   * What destroy deletes: "MirrorPrune" (the inventory when prune is true), "Delete" (always),
+   * "WaitForTermination" (delete and wait until gone, bounded by timeout) or "Orphan" (nothing).
+   * @default "MirrorPrune"
+   */
+  deletionPolicy?: pulumi.Input<DeletionPolicy>;
   /** Namespace written into the ownership labels, as a Flux Kustomization's namespace. @default "flux-system" */
   namespace?: pulumi.Input<string>;
   /** kubeconfig file content. Stored as a secret. @default $KUBECONFIG or ~/.kube/config */
@@ -41,7 +53,7 @@ export interface KustomizationArgs {
   healthChecks?: pulumi.Input<pulumi.Input<NamespacedObjectKindReference>[]>;
   /** CEL health rules for custom kinds: `{apiVersion, kind?, current, inProgress?, failed?}`. @default none */
   healthCheckExprs?: pulumi.Input<pulumi.Input<HealthCheckExpr>[]>;
-  /** How long the health check waits, as a Go duration. @default "5m" */
+  /** How long the health check and deletionPolicy WaitForTermination wait, a duration like "90s" or "5m". @default "5m" */
   timeout?: pulumi.Input<string>;
   /**
    * Kustomizations applied first; this one applies only once they are ready: each applied its source's
@@ -137,6 +149,9 @@ export class Kustomization extends pulumi.ComponentResource {
         path: args.path,
         prune: args.prune,
         force: args.force,
+        ignore: args.ignore,
+        deletionPolicy: args.deletionPolicy,
+        timeout: args.timeout,
         namespace: args.namespace,
         kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
         context: args.context,
@@ -145,7 +160,6 @@ export class Kustomization extends pulumi.ComponentResource {
         wait: args.wait,
         healthChecks: args.healthChecks,
         healthCheckExprs: args.healthCheckExprs,
-        timeout: args.timeout,
         dependsOn: args.dependsOn?.map((d) => d.dependency),
         readyExpr: args.readyExpr,
         suspend: args.suspend,

@@ -242,7 +242,7 @@ describe("Kustomization health, ordering and access", () => {
     await repo.commit({ "widgets/extra.yaml": widget("spare", 3) });
     const s = await spec("./widgets", { suspend: true });
     const plan = await planKustomization("widgets", s, widgets, ctx());
-    assert.deepEqual(plan.changes, { create: [], update: [], prune: [], drifted: [], unchanged: widgets.inventory!.entries.length });
+    assert.deepEqual(plan.changes, { create: [], update: [], prune: [], drifted: [], skipped: [], unchanged: widgets.inventory!.entries.length });
     assert.equal(plan.revision, widgets.lastAppliedRevision);
     const result = await applyKustomization("widgets", s, widgets, ctx());
     assert.deepEqual(result.inventory, widgets.inventory);

@@ -71,13 +71,13 @@ describe("Kustomization engine", () => {
     assert.deepEqual(result.changeSet.entries.map((e) => e.action), ["created", "created", "created", "created"]);
     status = { inventory: result.inventory, objects: plan.objects };
     const again = await planKustomization("shop", s, status, ctx());
-    assert.deepEqual(again.changes, { create: [], update: [], prune: [], drifted: [], unchanged: 4 });
+    assert.deepEqual(again.changes, { create: [], update: [], prune: [], drifted: [], skipped: [], unchanged: 4 });
   });
 
   test("a change to an immutable field fails without force, naming the object and the fix, and is recreated with force", async () => {
     await repo.commit({ "frozen.yaml": immutableCM("2") });
     const s = await spec();
-    await assert.rejects(applyKustomization("shop", s, status, ctx()), /Kustomization "shop": ConfigMap\/shop\/frozen apply failed: .*immutable.*set force: true to recreate it/);
+    await assert.rejects(applyKustomization("shop", s, status, ctx()), /Kustomization "shop": ConfigMap\/shop\/frozen apply failed: .*immutable.*set force: true \(or annotate it kustomize.toolkit.fluxcd.io\/force: enabled\) to recreate it/);
     assert.equal((await core.readNamespacedConfigMap({ name: "frozen", namespace: "shop" })).data?.v, "1", "nothing changed");
     const uid = (await core.readNamespacedConfigMap({ name: "frozen", namespace: "shop" })).metadata?.uid;
     await applyKustomization("shop", { ...s, force: true }, status, ctx());

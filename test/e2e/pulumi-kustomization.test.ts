@@ -122,7 +122,7 @@ describe("GitRepository + Kustomization under pulumi up", () => {
     const pv = await preview();
     assert.equal(pv.changeSummary.update, 2, `the GitRepository and the Kustomization change: ${JSON.stringify(pv.changeSummary)}\n${pv.stdout}`);
     assert.ok(pv.stdout.includes(`main@sha1:${sha}`), "preview shows the new revision");
-    assert.deepEqual(pv.plan, { revision: `main@sha1:${sha}`, create: [], update: ["apps_a__ConfigMap"], prune: ["apps_b__ConfigMap"], drifted: [], unchanged: 2 });
+    assert.deepEqual(pv.plan, { revision: `main@sha1:${sha}`, create: [], update: ["apps_a__ConfigMap"], prune: ["apps_b__ConfigMap"], drifted: [], skipped: [], unchanged: 2 });
     assert.equal((await cm("a")).data?.color, "blue", "preview changed nothing");
 
     const res = await up();

@@ -25,6 +25,10 @@ export interface ControlPlane {
   adminToken: string;
   /** kubeconfig (YAML) authenticating with a client certificate (CN=fluxiac-cert-user, O=system:masters) instead of a token */
   certKubeconfig: string;
+  /** killApiServer sends SIGKILL to kube-apiserver now (synchronously), to interrupt a client mid-request; etcd keeps running */
+  killApiServer(): void;
+  /** startApiServer starts kube-apiserver again on the same port and etcd, and resolves once it is ready */
+  startApiServer(): Promise<void>;
   /** stop every process (SIGTERM, then SIGKILL after 5 s) and delete the temp dir; idempotent */
   stop(): Promise<void>;
 }
@@ -121,7 +125,7 @@ export async function startControlPlane(opts: { log?: (line: string) => void } =
     });
     log("etcd healthy");
 
-    const apiserver = launch(procs, dir, "kube-apiserver", tool("kube-apiserver"), [
+    const apiserverArgs = [
       `--etcd-servers=${etcdURL}`,
       "--bind-address=127.0.0.1",
       "--advertise-address=127.0.0.1",
@@ -141,9 +145,18 @@ export async function startControlPlane(opts: { log?: (line: string) => void } =
       // The default "lease" reconciler keeps trying to put 127.0.0.1 into Endpoints/kubernetes, which
       // validation refuses (loopback), logging an error every 10 s; the kubernetes Service is created anyway.
       "--endpoint-reconciler-type=none",
-    ]);
+    ];
     const auth = { ca: pki.caPem, token: adminToken };
+    let apiserver = launch(procs, dir, "kube-apiserver", tool("kube-apiserver"), apiserverArgs);
     await waitUntil(apiserver, async () => (await get(`${server}/readyz`, auth)).status === 200);
+    const killApiServer = () => {
+      if (apiserver.exit === undefined) apiserver.child.kill("SIGKILL");
+    };
+    const startApiServer = async () => {
+      await apiserver.exited;
+      apiserver = launch(procs, dir, "kube-apiserver", tool("kube-apiserver"), apiserverArgs);
+      await waitUntil(apiserver, async () => (await get(`${server}/readyz`, auth)).status === 200);
+    };
     log("kube-apiserver ready");
 
     const kcmKubeconfig = join(dir, "controller-manager.kubeconfig");
@@ -170,7 +183,7 @@ export async function startControlPlane(opts: { log?: (line: string) => void } =
     ]);
     log(`kube-controller-manager healthy; control plane up in ${Date.now() - t0} ms`);
 
-    return { kubeconfig, kubeconfigPath, server, caPem: pki.caPem, adminToken, certKubeconfig, stop };
+    return { kubeconfig, kubeconfigPath, server, caPem: pki.caPem, adminToken, certKubeconfig, killApiServer, startApiServer, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -2,22 +2,25 @@
 import { createHash } from "node:crypto";
 import { buildKustomization, type KubeObject } from "../build/kustomize";
 import { loadDecryptionKeys, postBuildObjects, type KustomizationBuildSpec } from "../build/post-build";
-import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
+import { parseDuration } from "../duration";
+import { FluxiacError, PartialFailureError, errorMessage, type ObjectRef } from "../errors";
 import { connect, type ClusterConnection } from "../kube/client";
 import { resolveCluster, type ClusterAccess } from "../kube/remote";
 import { entryOf, inventoryOf, staleEntries, type Inventory } from "../kube/inventory";
-import { applyAllStaged } from "../kube/ssa/apply";
+import { applyAllStaged, PartialApplyError } from "../kube/ssa/apply";
 import { summarize, type ChangeSet } from "../kube/ssa/changeset";
-import { deleteAll } from "../kube/ssa/delete";
+import { deleteAll, waitForTermination } from "../kube/ssa/delete";
+import { conflictWarning } from "../kube/ssa/conflict";
 import { ApplyObjectError, diffAll, readLive } from "../kube/ssa/diff";
+import { validateIgnoreRules, type IgnoreRule } from "../kube/ssa/ignore";
 import { definedKinds, normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "./context";
 import { checkDependencies, validateReadyExpr, type DependsOnSpec } from "./depends-on";
 import { checkHealth, healthTargets, validateHealthCheck, type HealthCheckSpec, type KustomizationHealth } from "./kustomization-health";
+import { interruptedApply, sortedInventory } from "./kustomization-state";
 import { suspendedPlan, suspendedResult } from "./suspend";
 import { ensureSourceArtifact, type SourceReference } from "./source-reference";
 
-/**
 /**
  * KustomizationSpec is a Kustomization's desired state (Flux's kustomize.toolkit.fluxcd.io/v1 fields):
  * the build fields (overlay options, commonMetadata, postBuild, decryption) come from
@@ -32,6 +35,10 @@ export interface KustomizationSpec extends KustomizationBuildSpec, HealthCheckSp
   prune: boolean;
   /** Recreate objects whose immutable fields changed. */
   force?: boolean;
+  /** Paths (JSON pointers) left out of drift detection and adopted from the cluster, per target (Flux v1.9). */
+  ignore?: IgnoreRule[];
+  /** What destroy deletes: MirrorPrune (the inventory when prune is true), Delete, WaitForTermination, Orphan. Default MirrorPrune. */
+  deletionPolicy?: DeletionPolicy;
   /** Namespace written into the ownership labels (Flux's Kustomization namespace). Default "flux-system". */
   namespace?: string;
   /** The management cluster: where the Kustomization applies, unless kubeConfig names another. */
@@ -40,12 +47,17 @@ export interface KustomizationSpec extends KustomizationBuildSpec, HealthCheckSp
   suspend?: boolean;
 }
 
+/** DeletionPolicy is Flux's spec.deletionPolicy. */
+export type DeletionPolicy = "MirrorPrune" | "Delete" | "WaitForTermination" | "Orphan";
+
 /** KustomizationChanges is the preview summary of what an apply would do, by inventory id. */
 export interface KustomizationChanges {
   create: string[];
   update: string[];
   prune: string[];
   drifted: string[];
+  /** Objects left alone: reconcile disabled, ssa Ignore, or ssa IfNotPresent when they exist. */
+  skipped: string[];
   unchanged: number;
 }
 
@@ -94,13 +106,32 @@ async function manager(name: string, spec: KustomizationSpec, ctx: ReconcileCont
 /** clusterError turns a failure while talking to the API server into an error naming the object and the fix. */
 function clusterError(object: ObjectRef, err: unknown): FluxiacError {
   if (err instanceof FluxiacError) return err;
-  if (err instanceof UnknownKindError) return new FluxiacError(object, "ApplyFailed", err.message);
-  if (err instanceof ApplyObjectError) return new FluxiacError(object, "ApplyFailed", err.status === 403 ? `${err.message}; grant that permission to the identity the apply runs as (serviceAccountName, or the kubeconfig user). Nothing was pruned` : err.message);
   const msg = errorMessage(err);
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed|ECONNRESET/i.test(msg + String((err as { cause?: unknown })?.cause ?? ""))) {
-    return new FluxiacError(object, "ClusterUnavailable", `the cluster is unreachable (${msg.split("\n")[0]}); check kubeconfig and that the API server is running. Nothing was pruned`);
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed|ECONNRESET|other side closed/i.test(msg + String((err as { cause?: unknown })?.cause ?? ""))) {
+    const subject = err instanceof ApplyObjectError ? `${err.subject} ${err.verb} failed: ` : "";
+    const cause = (err instanceof ApplyObjectError ? msg.slice(`${err.subject} ${err.verb} failed: `.length) : msg).split("\n")[0];
+    return new FluxiacError(object, "ClusterUnavailable", `${subject}the cluster is unreachable (${cause}); check kubeconfig and that the API server is running. Nothing was pruned`);
   }
+  if (err instanceof ApplyObjectError && err.status === 403) {
+    return new FluxiacError(object, "ApplyFailed", `${err.message}; grant that permission to the identity the apply runs as (serviceAccountName, or the kubeconfig user). Nothing was pruned`);
+  }
+  if (err instanceof UnknownKindError || err instanceof ApplyObjectError) return new FluxiacError(object, "ApplyFailed", err.message);
   return new FluxiacError(object, "ApplyFailed", msg.split("\n")[0]);
+}
+
+const DELETION_POLICIES: DeletionPolicy[] = ["MirrorPrune", "Delete", "WaitForTermination", "Orphan"];
+
+/** validateApplySpec checks ignore, deletionPolicy and timeout before anything is fetched. */
+function validateApplySpec(object: ObjectRef, spec: Pick<KustomizationSpec, "ignore" | "deletionPolicy" | "timeout">): void {
+  try {
+    validateIgnoreRules(spec.ignore);
+    if (spec.deletionPolicy !== undefined && !DELETION_POLICIES.includes(spec.deletionPolicy)) {
+      throw new Error(`deletionPolicy "${spec.deletionPolicy}" is not valid: use ${DELETION_POLICIES.join(", ")}`);
+    }
+    if (spec.timeout !== undefined) parseDuration(spec.timeout, "timeout");
+  } catch (err) {
+    throw new FluxiacError(object, "ValidationFailed", errorMessage(err));
+  }
 }
 
 async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceManager, ctx: ReconcileContext): Promise<{ objects: KubeObject[]; revision: string }> {
@@ -109,6 +140,7 @@ async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceMa
   if (ref.kind !== "GitRepository" && ref.kind !== "OCIRepository" && ref.kind !== "Bucket") {
     throw new FluxiacError(object, "ValidationFailed", `sourceRef.kind "${ref.kind}" is not supported: a Kustomization takes a GitRepository, OCIRepository or Bucket`);
   }
+  validateApplySpec(object, spec);
   const artifactPath = await ensureSourceArtifact(ref, ctx);
   const revision = ref.artifact.revision;
   try {
@@ -133,16 +165,18 @@ export async function planKustomization(name: string, spec: KustomizationSpec, p
   const { objects, revision } = await buildObjects(name, spec, m, ctx);
   try {
     const deferred = await deferredObjects(m, objects);
-    const diffs = await diffAll(m, objects, { dryRunCreates: true, force: spec.force, canRead: (o) => !deferred.has(o) });
+    const diffs = await diffAll(m, objects, { dryRunCreates: true, force: spec.force, ignore: spec.ignore, canRead: (o) => !deferred.has(o) });
     const inventory = inventoryOf(objects);
     const digests: Record<string, string> = {};
     for (const o of objects) digests[entryOf(o).id] = objectDigest(o);
     const prevIds = new Set(previous?.inventory?.entries.map((e) => e.id) ?? []);
-    const changes: KustomizationChanges = { create: [], update: [], prune: [], drifted: [], unchanged: 0 };
+    const changes: KustomizationChanges = { create: [], update: [], prune: [], drifted: [], skipped: [], unchanged: 0 };
+    for (const d of diffs) for (const c of d.conflicts ?? []) ctx.log.warn(conflictWarning(d.subject, c, true));
     for (const d of diffs) {
       const sameManifest = previous?.objects?.[d.id] === digests[d.id];
       if (d.action === "created") (prevIds.has(d.id) && sameManifest ? changes.drifted : changes.create).push(d.id);
       else if (d.action === "configured") (sameManifest ? changes.drifted : changes.update).push(d.id);
+      else if (d.action === "skipped") changes.skipped.push(d.id);
       else changes.unchanged++;
     }
     if (spec.prune) changes.prune = staleEntries(previous?.inventory, inventory).map((e) => e.id);
@@ -178,8 +212,10 @@ export function hasChanges(c: KustomizationChanges): boolean {
 
 /**
  * applyKustomization builds, applies in stages (only what differs), then prunes what left the
- * inventory. It never prunes when the fetch, build or apply failed. Objects that fail to delete stay
- * in the inventory.
+ * inventory. It never prunes when the fetch, build or apply failed. A failure after the cluster changed
+ * is a PartialFailureError whose state lists what is in the cluster: an apply interrupted after some
+ * objects were written (the previous inventory plus those), or a prune that could not delete some
+ * objects (they stay in the inventory).
  */
 export async function applyKustomization(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: ReconcileContext): Promise<KustomizationResult> {
   const object = { kind: "Kustomization", name };
@@ -187,22 +223,23 @@ export async function applyKustomization(name: string, spec: KustomizationSpec, 
   checkDependencies(object, spec);
   const m = await manager(name, spec, ctx);
   const { objects, revision } = await buildObjects(name, spec, m, ctx);
+  const inventory = inventoryOf(objects);
   let changeSet: ChangeSet;
   try {
-    changeSet = await applyAllStaged(m, objects, { force: spec.force });
+    changeSet = await applyAllStaged(m, objects, { force: spec.force, ignore: spec.ignore });
   } catch (err) {
-    throw clusterError(object, err);
+    if (!(err instanceof PartialApplyError)) throw clusterError(object, err);
+    throw interruptedApply(clusterError(object, err.cause), err.applied, previous, inventory);
   }
-  const inventory = inventoryOf(objects);
   if (spec.prune) {
     const stale = staleEntries(previous?.inventory, inventory);
     if (stale.length) {
       const pruned = await deleteAll(m, stale);
       changeSet.entries.push(...pruned.entries);
       if (pruned.failed.length) {
-        inventory.entries.push(...pruned.failed.map((f) => f.entry));
-        inventory.entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        for (const f of pruned.failed) ctx.log.warn(`Kustomization "${name}": ${f.error}; kept in the inventory`);
+        const state = { inventory: sortedInventory([...inventory.entries, ...pruned.failed.map((f) => f.entry)]), lastAppliedRevision: previous?.lastAppliedRevision };
+        const message = `prune failed: ${pruned.failed.map((f) => f.error).join("; ")}; these objects stay in the inventory and the next apply prunes them again`;
+        throw new PartialFailureError(object, "PruneFailed", message, state);
       }
     }
   }
@@ -215,10 +252,25 @@ export async function applyKustomization(name: string, spec: KustomizationSpec, 
   return { lastAppliedRevision: revision, inventory, changeSet, health };
 }
 
-/** deleteKustomization garbage-collects the inventory when prune is on (deletionPolicy MirrorPrune). */
-export async function deleteKustomization(name: string, spec: Pick<KustomizationSpec, "prune" | "namespace" | "cluster" | "kubeConfig" | "serviceAccountName">, inventory: Inventory | undefined, ctx: ReconcileContext): Promise<ChangeSet> {
+/**
+ * deleteKustomization applies spec.deletionPolicy on destroy: MirrorPrune (default) deletes the
+ * inventory when prune is true, Delete always deletes it, WaitForTermination deletes it and waits
+ * (bounded by spec.timeout) until every object is gone, Orphan deletes nothing.
+ */
+export async function deleteKustomization(
+  name: string,
+  spec: Pick<KustomizationSpec, "prune" | "namespace" | "cluster" | "kubeConfig" | "serviceAccountName" | "deletionPolicy" | "timeout">,
+  inventory: Inventory | undefined,
+  ctx: ReconcileContext,
+): Promise<ChangeSet> {
   const object = { kind: "Kustomization", name };
-  if (!spec.prune || !inventory?.entries.length) return { entries: [] };
+  validateApplySpec(object, spec);
+  const policy = spec.deletionPolicy ?? "MirrorPrune";
+  if (policy === "Orphan" || (policy === "MirrorPrune" && !spec.prune) || !inventory?.entries.length) {
+    if (inventory?.entries.length) ctx.log.info(`Kustomization "${name}": deletionPolicy ${policy}${policy === "MirrorPrune" ? " with prune false" : ""}: the inventory's objects are left in the cluster`);
+    return { entries: [] };
+  }
+  const timeoutMs = parseDuration(spec.timeout ?? "5m", "timeout");
   const m = await manager(name, spec as KustomizationSpec, ctx);
   let result;
   try {
@@ -229,6 +281,12 @@ export async function deleteKustomization(name: string, spec: Pick<Kustomization
   if (result.failed.length) {
     throw new FluxiacError(object, "DeleteFailed", `${result.failed.map((f) => f.error).join("; ")}; fix the cause and destroy again`);
   }
-  ctx.log.info(`Kustomization "${name}": garbage-collected the inventory: ${summarize({ entries: result.entries })}`);
+  if (policy === "WaitForTermination") {
+    const deleted = new Set(result.entries.filter((e) => e.action === "deleted").map((e) => e.id));
+    await waitForTermination(m, inventory.entries.filter((e) => deleted.has(e.id)), timeoutMs).catch((err) => {
+      throw new FluxiacError(object, "DeleteFailed", `deletionPolicy WaitForTermination: ${errorMessage(err)}; remove what blocks the deletion (finalizers) or raise timeout`);
+    });
+  }
+  ctx.log.info(`Kustomization "${name}": garbage-collected the inventory (${policy}): ${summarize({ entries: result.entries })}`);
   return { entries: result.entries };
 }

@@ -8,7 +8,7 @@ export function suspendedPlan(previous: KustomizationStatus | undefined): Kustom
     revision: previous?.lastAppliedRevision ?? "",
     inventory: previous?.inventory ?? { entries: [] },
     objects: previous?.objects ?? {},
-    changes: { create: [], update: [], prune: [], drifted: [], unchanged: previous?.inventory?.entries.length ?? 0 },
+    changes: { create: [], update: [], prune: [], drifted: [], skipped: [], unchanged: previous?.inventory?.entries.length ?? 0 },
   };
 }
 

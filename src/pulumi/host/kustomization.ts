@@ -1,6 +1,7 @@
 // Kustomization's provider-side code: check builds and dry-runs (the plan preview shows); create and
 // update apply in stages and prune; delete garbage-collects the inventory.
 import { isDeepStrictEqual } from "node:util";
+import { PartialFailureError } from "../../core/errors";
 import type { Inventory } from "../../core/kube/inventory";
 import {
   applyKustomization,
@@ -9,6 +10,7 @@ import {
   planKustomization,
   type KustomizationSpec,
 } from "../../core/reconcile/kustomization";
+import type { KustomizationState } from "../../core/reconcile/kustomization-state";
 import type { SourceReference } from "../../core/reconcile/source-reference";
 import type { KustomizationBuildSpec } from "../../core/build/post-build";
 import { context, hasUnknowns, rethrow, UNKNOWN, type Props } from "./common";
@@ -19,6 +21,8 @@ function kustomizationSpec(p: Props): KustomizationSpec {
     path: p.path,
     prune: p.prune,
     force: p.force,
+    ignore: p.ignore,
+    deletionPolicy: p.deletionPolicy,
     namespace: p.namespace,
     cluster: { kubeconfig: p.kubeconfig, context: p.context },
     kubeConfig: p.kubeConfig,
@@ -56,7 +60,7 @@ const BUILD_FIELDS = [
 ];
 
 const KS_FIELDS = [
-  "path", "prune", "force", "namespace", "kubeconfig", "context",
+  "path", "prune", "force", "ignore", "deletionPolicy", "namespace", "kubeconfig", "context",
   "kubeConfig", "serviceAccountName", "wait", "healthChecks", "healthCheckExprs", "timeout", "readyExpr", "suspend",
   ...BUILD_FIELDS,
 ];
@@ -65,6 +69,25 @@ const KS_FIELDS = [
 function ownUnknowns(p: Props): boolean {
   const { dependsOn: _dependsOn, ...own } = p;
   return hasUnknowns(own);
+}
+
+/**
+ * recordPartialFailure turns a PartialFailureError into the error shape Pulumi's Node dynamic-provider
+ * host sends as ErrorResourceInitFailed (an error with `id`, `properties` and `reasons`): the engine
+ * records the resource with these outputs (the inventory of what is in the cluster) and marks the
+ * update failed, so the next up converges and destroy cleans up. Other errors are rethrown as they are.
+ */
+function recordPartialFailure(id: string, inputs: Props, err: unknown): never {
+  if (!(err instanceof PartialFailureError)) rethrow("Kustomization", inputs.name, err);
+  const state = err.state as KustomizationState;
+  // The inputs carry __provider, which the engine needs to call delete on the recorded outputs.
+  const properties: Props = { ...inputs, inventory: state.inventory };
+  if (state.lastAppliedRevision === undefined) delete properties.lastAppliedRevision;
+  else properties.lastAppliedRevision = state.lastAppliedRevision;
+  if (state.health !== undefined) properties.health = state.health;
+  const failure = Object.assign(new Error(err.message), { id, properties, reasons: [err.message] });
+  if (!process.env.FLUXIAC_DEBUG) failure.stack = "";
+  throw failure;
 }
 
 /** kustomization implements the Kustomization dynamic provider. */
@@ -91,12 +114,13 @@ export const kustomization = {
     return { changes: changed };
   },
   async create(inputs: Props) {
-    const result = await applyKustomization(inputs.name, kustomizationSpec(inputs), undefined, context()).catch((err) => rethrow("Kustomization", inputs.name, err));
-    return { id: `Kustomization/${inputs.name}`, outs: { ...inputs, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory, health: result.health } };
+    const id = `Kustomization/${inputs.name}`;
+    const result = await applyKustomization(inputs.name, kustomizationSpec(inputs), undefined, context()).catch((err) => recordPartialFailure(id, inputs, err));
+    return { id, outs: { ...inputs, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory, health: result.health } };
   },
-  async update(_id: string, olds: Props, news: Props) {
+  async update(id: string, olds: Props, news: Props) {
     const previous = { inventory: olds.inventory as Inventory | undefined, objects: olds.objects, lastAppliedRevision: olds.lastAppliedRevision as string | undefined, health: olds.health };
-    const result = await applyKustomization(news.name, kustomizationSpec(news), previous, context()).catch((err) => rethrow("Kustomization", news.name, err));
+    const result = await applyKustomization(news.name, kustomizationSpec(news), previous, context()).catch((err) => recordPartialFailure(id, news, err));
     return { outs: { ...news, lastAppliedRevision: result.lastAppliedRevision, inventory: result.inventory, health: result.health } };
   },
   async delete(_id: string, props: Props) {

@@ -1,4 +1,5 @@
 // Delete: garbage-collect inventory entries in reverse apply order, only objects this owner labelled.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeObject } from "../../build/kustomize";
 import { apiMessage, isNotFound, objectHeader } from "../client";
 import { entryToObject, type InventoryEntry } from "../inventory";
@@ -53,4 +54,33 @@ export async function deleteAll(m: ResourceManager, stale: InventoryEntry[]): Pr
     }
   }
   return result;
+}
+
+/**
+ * waitForTermination polls the deleted objects until none exists any more (deletionPolicy
+ * WaitForTermination), and throws naming the ones still there, with their finalizers, at the deadline.
+ */
+export async function waitForTermination(m: ResourceManager, deleted: InventoryEntry[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let remaining = deleted.map(entryToObject);
+  for (;;) {
+    const still: KubeObject[] = [];
+    for (const obj of remaining) {
+      const live = await m.api.read(objectHeader(obj)).then((o) => o as KubeObject, (err) => {
+        if (isNotFound(err)) return undefined;
+        throw new Error(`${objectKey(obj)} read failed: ${apiMessage(err)}`);
+      });
+      if (live) still.push(live);
+    }
+    if (!still.length) return;
+    if (Date.now() > deadline) {
+      const names = still.map((o) => {
+        const finalizers = (o.metadata.finalizers as string[] | undefined) ?? [];
+        return `${objectKey(o)}${finalizers.length ? ` (finalizers: ${finalizers.join(", ")})` : ""}`;
+      });
+      throw new Error(`still terminating after ${timeoutMs / 1000}s: ${names.join(", ")}`);
+    }
+    remaining = still;
+    await sleep(Math.min(1000, Math.max(100, deadline - Date.now())));
+  }
 }

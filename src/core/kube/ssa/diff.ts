@@ -6,7 +6,10 @@ import { apiMessage, isNotFound, objectHeader, statusCode } from "../client";
 import { entryOf } from "../inventory";
 import type { Action } from "./changeset";
 import { FIELD_MANAGER, type ResourceManager } from "./manager";
-import { isReconcileDisabled, SSA_ANNOTATION } from "./owner";
+import { conflictHint } from "./conflict";
+import { adoptIgnored, ignoredPaths, withoutPaths, type IgnoreRule } from "./ignore";
+import { forcedConflicts, takeoverPatch, type FieldConflict } from "./managed-fields";
+import { isForceEnabled, skipReason, ssaPolicy } from "./owner";
 import { objectKey } from "./sort";
 
 /** DiffResult is one object's comparison with the cluster. */
@@ -21,6 +24,22 @@ export interface DiffResult {
   live?: KubeObject;
   /** The change touches an immutable field and force is on: delete and re-create. */
   recreate?: boolean;
+  /** Why the object is skipped (action "skipped"). */
+  skipReason?: string;
+  /** The merge patch that takes kubectl's fields over before the apply (Flux's cleanup). */
+  takeover?: KubeObject;
+  /** Fields the forced apply takes from other managers. */
+  conflicts?: FieldConflict[];
+}
+
+/** DiffOptions tune diffObject and diffAll. */
+export interface DiffOptions {
+  /** Also dry-run objects that do not exist yet, to surface validation errors in a preview. */
+  dryRunCreates: boolean;
+  /** Recreate objects whose change touches an immutable field (spec.force). Default false. */
+  force?: boolean;
+  /** spec.ignore: paths left out of drift detection and adopted from the cluster. */
+  ignore?: IgnoreRule[];
 }
 
 /** isImmutableError reports an API refusal to change an immutable field. */
@@ -67,7 +86,8 @@ export async function dryRunApply(m: ResourceManager, obj: KubeObject): Promise<
   try {
     return (await m.api.patch(obj, undefined, "All", FIELD_MANAGER, true, "application/apply-patch+yaml")) as KubeObject;
   } catch (err) {
-    throw new ApplyObjectError(objectKey(obj), "dry-run", statusCode(err), apiMessage(err));
+    const status = statusCode(err);
+    throw new ApplyObjectError(objectKey(obj), "dry-run", status, conflictHint(status, apiMessage(err)));
   }
 }
 
@@ -82,36 +102,41 @@ export async function readLive(m: ResourceManager, obj: KubeObject): Promise<Kub
 }
 
 /**
- * diffObject compares one desired object with the cluster. `dryRunCreates` also dry-runs objects that
- * do not exist yet, to surface validation errors in a preview; `kindServed` false plans the object as a
- * create without asking the cluster (its CRD or namespace is applied in the same run).
+ * diffObject compares one desired object with the cluster. `kindServed` false plans the object as a
+ * create without asking the cluster (its CRD or namespace is applied in the same run). Skipped objects
+ * (reconcile disabled, ssa Ignore, ssa IfNotPresent when present) are never dry-run.
  */
-export async function diffObject(m: ResourceManager, obj: KubeObject, opts: { dryRunCreates: boolean; kindServed: boolean; force?: boolean }): Promise<DiffResult> {
+export async function diffObject(m: ResourceManager, obj: KubeObject, opts: DiffOptions & { kindServed: boolean }): Promise<DiffResult> {
   const base = { object: obj, subject: objectKey(obj), id: entryOf(obj).id, fields: [] as string[] };
-  if (isReconcileDisabled(obj)) return { ...base, action: "skipped" };
-  const live = opts.kindServed ? await readLive(m, obj) : undefined;
-  const ssa = obj.metadata.annotations?.[SSA_ANNOTATION];
+  const live = opts.kindServed && !skipReason(obj, undefined) ? await readLive(m, obj) : undefined;
+  const skip = skipReason(obj, live);
+  if (skip) return { ...base, action: "skipped", live, skipReason: skip };
   if (!live) {
     if (opts.kindServed && opts.dryRunCreates) await dryRunApply(m, obj);
     return { ...base, action: "created" };
   }
-  if (ssa === "Ignore" || ssa === "IfNotPresent") return { ...base, action: "skipped", live };
+  const paths = ignoredPaths(opts.ignore, obj);
+  const desired = paths.length ? adoptIgnored(obj, live, paths) : obj;
+  const takeover = ssaPolicy(obj) === "Merge" ? undefined : takeoverPatch(live);
   let dryRun: KubeObject;
   try {
-    dryRun = await dryRunApply(m, obj);
+    dryRun = await dryRunApply(m, desired);
   } catch (err) {
     if (!isImmutableError(err)) throw err;
-    if (!opts.force) throw new ApplyObjectError(base.subject, "apply", 422, `${(err as Error).message.replace(/^.*? dry-run failed: /, "")}; set force: true to recreate it`);
-    return { ...base, action: "configured", fields: ["(immutable)"], live, recreate: true };
+    if (!opts.force && !isForceEnabled(obj) && !isForceEnabled(live)) {
+      const message = (err as Error).message.replace(/^.*? dry-run failed: /, "");
+      throw new ApplyObjectError(base.subject, "apply", 422, `${message}; set force: true (or annotate it kustomize.toolkit.fluxcd.io/force: enabled) to recreate it`);
+    }
+    return { ...base, object: desired, action: "configured", fields: ["(immutable)"], live, recreate: true };
   }
-  const fields = driftedFields(dryRun, live);
-  return { ...base, action: fields.length ? "configured" : "unchanged", fields, live };
+  const fields = driftedFields(withoutPaths(dryRun, paths), withoutPaths(live, paths));
+  if (takeover) fields.push("metadata.managedFields");
+  const conflicts = forcedConflicts(live, dryRun);
+  return { ...base, object: desired, action: fields.length ? "configured" : "unchanged", fields, live, takeover, conflicts };
 }
 
 /** diffAll runs diffObject over many objects with bounded parallelism, keeping their order. */
-export async function diffAll(m: ResourceManager, objects: KubeObject[], opts: { dryRunCreates: boolean; force?: boolean; canRead?: (o: KubeObject) => boolean }): Promise<DiffResult[]> {
+export async function diffAll(m: ResourceManager, objects: KubeObject[], opts: DiffOptions & { canRead?: (o: KubeObject) => boolean }): Promise<DiffResult[]> {
   const limit = pLimit(m.concurrency);
-  return Promise.all(
-    objects.map((o) => limit(() => diffObject(m, o, { dryRunCreates: opts.dryRunCreates, force: opts.force, kindServed: opts.canRead?.(o) ?? true }))),
-  );
+  return Promise.all(objects.map((o) => limit(() => diffObject(m, o, { ...opts, kindServed: opts.canRead?.(o) ?? true }))));
 }
