@@ -7,7 +7,7 @@ import { entryOf, inventoryOf, staleEntries, type Inventory } from "../kube/inve
 import { applyAllStaged } from "../kube/ssa/apply";
 import { summarize, type ChangeSet } from "../kube/ssa/changeset";
 import { deleteAll } from "../kube/ssa/delete";
-import { ApplyObjectError, diffAll, readLive } from "../kube/ssa/diff";
+import { ApplyObjectError, diffAll, readLive, type DiffResult } from "../kube/ssa/diff";
 import { definedKinds, normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "./context";
 import { ensureSourceArtifact, type SourceReference } from "./source-reference";
@@ -42,6 +42,8 @@ export interface KustomizationPlan {
   /** Short digest of each built object, to tell an upstream change from drift made in the cluster. */
   objects: Record<string, string>;
   changes: KustomizationChanges;
+  /** Each object's comparison with the cluster (live object and dry-run result), for readable diffs. */
+  diffs: DiffResult[];
 }
 
 /** KustomizationResult is the result of apply. */
@@ -105,9 +107,41 @@ async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceMa
  * and "drifted" when only the cluster changed. Nothing is written.
  */
 export async function planKustomization(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: ReconcileContext): Promise<KustomizationPlan> {
-  const object = { kind: "Kustomization", name };
   const m = manager(name, spec, ctx);
   const { objects, revision } = await buildObjects(name, spec, m, ctx);
+  return planObjects(name, m, spec, objects, revision, previous);
+}
+
+/**
+ * planBuiltKustomization plans objects built elsewhere (`fluxiac diff kustomization` builds a local
+ * directory): it adds the ownership labels and namespaces, then plans them as planKustomization does.
+ */
+export async function planBuiltKustomization(
+  name: string,
+  spec: Omit<KustomizationSpec, "sourceRef">,
+  built: KubeObject[],
+  revision: string,
+  previous: KustomizationStatus | undefined,
+  ctx: ReconcileContext,
+): Promise<KustomizationPlan> {
+  const m = manager(name, spec as KustomizationSpec, ctx);
+  let objects: KubeObject[];
+  try {
+    objects = await normalize(m, built);
+  } catch (err) {
+    throw clusterError({ kind: "Kustomization", name }, err);
+  }
+  return planObjects(name, m, spec, objects, revision, previous);
+}
+
+async function planObjects(
+  name: string,
+  m: ResourceManager,
+  spec: Pick<KustomizationSpec, "force" | "prune">,
+  objects: KubeObject[],
+  revision: string,
+  previous: KustomizationStatus | undefined,
+): Promise<KustomizationPlan> {
   try {
     const deferred = await deferredObjects(m, objects);
     const diffs = await diffAll(m, objects, { dryRunCreates: true, force: spec.force, canRead: (o) => !deferred.has(o) });
@@ -123,9 +157,9 @@ export async function planKustomization(name: string, spec: KustomizationSpec, p
       else changes.unchanged++;
     }
     if (spec.prune) changes.prune = staleEntries(previous?.inventory, inventory).map((e) => e.id);
-    return { revision, inventory, objects: digests, changes };
+    return { revision, inventory, objects: digests, changes, diffs };
   } catch (err) {
-    throw clusterError(object, err);
+    throw clusterError({ kind: "Kustomization", name }, err);
   }
 }
 

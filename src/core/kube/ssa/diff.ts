@@ -7,6 +7,7 @@ import { entryOf } from "../inventory";
 import type { Action } from "./changeset";
 import { FIELD_MANAGER, type ResourceManager } from "./manager";
 import { isReconcileDisabled, SSA_ANNOTATION } from "./owner";
+import { LiveObjects } from "./live";
 import { objectKey } from "./sort";
 
 /** DiffResult is one object's comparison with the cluster. */
@@ -19,6 +20,8 @@ export interface DiffResult {
   /** Top-level paths that differ, for readable previews (e.g. "spec", "metadata.labels"). */
   fields: string[];
   live?: KubeObject;
+  /** What the API server says the object becomes when applied (the dry-run result), when it was asked. */
+  dryRun?: KubeObject;
   /** The change touches an immutable field and force is on: delete and re-create. */
   recreate?: boolean;
 }
@@ -86,10 +89,15 @@ export async function readLive(m: ResourceManager, obj: KubeObject): Promise<Kub
  * do not exist yet, to surface validation errors in a preview; `kindServed` false plans the object as a
  * create without asking the cluster (its CRD or namespace is applied in the same run).
  */
-export async function diffObject(m: ResourceManager, obj: KubeObject, opts: { dryRunCreates: boolean; kindServed: boolean; force?: boolean }): Promise<DiffResult> {
+export async function diffObject(
+  m: ResourceManager,
+  obj: KubeObject,
+  opts: { dryRunCreates: boolean; kindServed: boolean; force?: boolean; live?: LiveObjects },
+): Promise<DiffResult> {
   const base = { object: obj, subject: objectKey(obj), id: entryOf(obj).id, fields: [] as string[] };
   if (isReconcileDisabled(obj)) return { ...base, action: "skipped" };
-  const live = opts.kindServed ? await readLive(m, obj) : undefined;
+  const listed = opts.live?.lookup(obj);
+  const live = !opts.kindServed ? undefined : listed !== LiveObjects.UNLISTED ? listed : await readLive(m, obj);
   const ssa = obj.metadata.annotations?.[SSA_ANNOTATION];
   if (!live) {
     if (opts.kindServed && opts.dryRunCreates) await dryRunApply(m, obj);
@@ -105,13 +113,18 @@ export async function diffObject(m: ResourceManager, obj: KubeObject, opts: { dr
     return { ...base, action: "configured", fields: ["(immutable)"], live, recreate: true };
   }
   const fields = driftedFields(dryRun, live);
-  return { ...base, action: fields.length ? "configured" : "unchanged", fields, live };
+  return { ...base, action: fields.length ? "configured" : "unchanged", fields, live, dryRun };
 }
 
-/** diffAll runs diffObject over many objects with bounded parallelism, keeping their order. */
+/**
+ * diffAll runs diffObject over many objects with bounded parallelism, keeping their order. Live objects
+ * of large groups (same kind and namespace) are read with one paginated LIST instead of a GET each.
+ */
 export async function diffAll(m: ResourceManager, objects: KubeObject[], opts: { dryRunCreates: boolean; force?: boolean; canRead?: (o: KubeObject) => boolean }): Promise<DiffResult[]> {
   const limit = pLimit(m.concurrency);
+  const readable = objects.filter((o) => !isReconcileDisabled(o) && (opts.canRead?.(o) ?? true));
+  const live = await LiveObjects.list(m, readable);
   return Promise.all(
-    objects.map((o) => limit(() => diffObject(m, o, { dryRunCreates: opts.dryRunCreates, force: opts.force, kindServed: opts.canRead?.(o) ?? true }))),
+    objects.map((o) => limit(() => diffObject(m, o, { dryRunCreates: opts.dryRunCreates, force: opts.force, kindServed: opts.canRead?.(o) ?? true, live }))),
   );
 }
