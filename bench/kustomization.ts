@@ -92,28 +92,26 @@ async function main(): Promise<void> {
         );
       }
     };
-    const kApply = () => kubectl("apply", "--server-side", "--field-manager", "bench", "-R", "-f", kubectlDir);
+    const kApply = () => kubectl("apply", "--server-side", "--force-conflicts", "--field-manager", "bench", "-R", "-f", kubectlDir);
     const kDiff = () => kubectl("diff", "--server-side", "--field-manager", "bench", "-R", "-f", kubectlDir);
 
-    const rows: [string, number, number, string][] = [];
-    rows.push(["first apply", await time(up), await time(kApply), "kubectl apply --server-side"]);
-    rows.push(["apply, nothing changed", await time(up), await time(kApply), "kubectl apply --server-side"]);
+    console.log(`Kustomization of ${OBJECTS} objects (ConfigMaps, Services, Deployments); one run each; fluxiac = plan (+ apply when it changes something), in-process`);
+    const row = (name: string, ours: number, base: number, baseName: string) =>
+      console.log(`${name.padEnd(30)} fluxiac ${ours.toFixed(0).padStart(7)} ms   ${baseName.padEnd(28)} ${base.toFixed(0).padStart(7)} ms   ratio ${(ours / base).toFixed(2)}`);
+    row("first apply", await time(up), await time(kApply), "kubectl apply --server-side");
+    row("apply, nothing changed", await time(up), await time(kApply), "kubectl apply --server-side");
     const plan = await preview();
     if (hasChanges(plan.changes)) throw new Error(`the no-change preview found changes: ${JSON.stringify(plan.changes).slice(0, 300)}`);
-    rows.push(["preview, nothing changed", await time(preview), await time(kDiff), "kubectl diff --server-side"]);
+    row("preview, nothing changed", await time(preview), await time(kDiff), "kubectl diff --server-side");
     await drift("bench-fluxiac");
     await drift("bench-kubectl");
     const repaired = await up();
     if (repaired.changes.drifted.length !== DRIFTED) throw new Error(`expected ${DRIFTED} drifted objects, the plan found ${repaired.changes.drifted.length}`);
     await drift("bench-fluxiac");
-    rows.push([`repair drift in ${DRIFTED} objects`, await time(up), await time(kApply), "kubectl apply --server-side"]);
+    row(`repair drift in ${DRIFTED} objects`, await time(up), await time(kApply), "kubectl apply --server-side");
     const cm = await core.readNamespacedConfigMap({ name: "app-0", namespace: "bench-fluxiac" });
     if (cm.data?.index !== "0") throw new Error("fluxiac did not repair the drift");
 
-    console.log(`Kustomization of ${OBJECTS} objects (ConfigMaps, Services, Deployments); one run each; fluxiac = plan (+ apply when it changes something), in-process`);
-    for (const [name, ours, base, baseName] of rows) {
-      console.log(`${name.padEnd(30)} fluxiac ${ours.toFixed(0).padStart(7)} ms   ${baseName.padEnd(28)} ${base.toFixed(0).padStart(7)} ms   ratio ${(ours / base).toFixed(2)}`);
-    }
     console.log(`fluxiac engine peak RSS (VmHWM of this process, control plane excluded): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   } finally {
     await Promise.all([cp.stop(), git.stop()]);
@@ -121,7 +119,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
+main().catch((err: unknown) => {
+  console.error(String((err as { stderr?: string }).stderr ?? err).slice(0, 2000));
   process.exit(1);
 });

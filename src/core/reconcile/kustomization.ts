@@ -10,6 +10,7 @@ import { deleteAll } from "../kube/ssa/delete";
 import { ApplyObjectError, diffAll, readLive, type DiffResult } from "../kube/ssa/diff";
 import { definedKinds, normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "./context";
+import { PlanCache } from "./plan-cache";
 import { ensureSourceArtifact, type SourceReference } from "./source-reference";
 
 /** KustomizationSpec is a Kustomization's desired state (Flux's kustomize.toolkit.fluxcd.io/v1 fields). */
@@ -58,6 +59,9 @@ export interface KustomizationStatus {
   inventory?: Inventory;
   objects?: Record<string, string>;
 }
+
+/** plans lets an apply take over the plan that Pulumi's check made moments before in this process. */
+const plans = new PlanCache();
 
 function objectDigest(o: KubeObject): string {
   return createHash("sha256").update(JSON.stringify(o)).digest("hex").slice(0, 12);
@@ -109,7 +113,9 @@ async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceMa
 export async function planKustomization(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: ReconcileContext): Promise<KustomizationPlan> {
   const m = manager(name, spec, ctx);
   const { objects, revision } = await buildObjects(name, spec, m, ctx);
-  return planObjects(name, m, spec, objects, revision, previous);
+  const plan = await planObjects(name, m, spec, objects, revision, previous);
+  plans.put(PlanCache.key(name, spec), { objects, revision, diffs: new Map(plan.diffs.map((d) => [d.id, d])) });
+  return plan;
 }
 
 /**
@@ -189,16 +195,18 @@ export function hasChanges(c: KustomizationChanges): boolean {
 
 /**
  * applyKustomization builds, applies in stages (only what differs), then prunes what left the
- * inventory. It never prunes when the fetch, build or apply failed. Objects that fail to delete stay
- * in the inventory.
+ * inventory. Right after planKustomization of the same spec (within a minute, as Pulumi's check then
+ * update), it takes over that plan's build and comparisons instead of doing them again. It never
+ * prunes when the fetch, build or apply failed. Objects that fail to delete stay in the inventory.
  */
 export async function applyKustomization(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: ReconcileContext): Promise<KustomizationResult> {
   const object = { kind: "Kustomization", name };
   const m = manager(name, spec, ctx);
-  const { objects, revision } = await buildObjects(name, spec, m, ctx);
+  const planned = plans.take(PlanCache.key(name, spec));
+  const { objects, revision } = planned ?? (await buildObjects(name, spec, m, ctx));
   let changeSet: ChangeSet;
   try {
-    changeSet = await applyAllStaged(m, objects, { force: spec.force });
+    changeSet = await applyAllStaged(m, objects, { force: spec.force, planned: planned?.diffs });
   } catch (err) {
     throw clusterError(object, err);
   }

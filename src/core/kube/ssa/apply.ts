@@ -3,6 +3,7 @@ import pLimit from "p-limit";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeObject } from "../../build/kustomize";
 import { apiMessage, isNotFound, objectHeader, statusCode } from "../client";
+import { entryOf } from "../inventory";
 import type { ChangeSet, ChangeSetEntry } from "./changeset";
 import { ApplyObjectError, diffAll, type DiffResult } from "./diff";
 import { FIELD_MANAGER, type ResourceManager } from "./manager";
@@ -14,6 +15,8 @@ export interface ApplyOptions {
   force?: boolean;
   /** How long to wait for CRDs to become Established. Default 60 s. */
   crdTimeoutMs?: number;
+  /** A plan's comparisons made moments ago, by inventory id: those objects are not read and dry-run again. Default none. */
+  planned?: Map<string, DiffResult>;
 }
 
 /** applyOne server-side applies one object with force ownership (field manager "fluxiac"). */
@@ -78,12 +81,14 @@ async function applyChanged(m: ResourceManager, diffs: DiffResult[]): Promise<vo
 /**
  * applyAllStaged applies objects in Flux's stages (CRDs/Namespaces/ClusterRoles, then *Class kinds,
  * then the rest), waiting for CRDs to be Established between stages. Within a stage it dry-runs every
- * object in parallel and applies only those that differ. Returns the change set.
+ * object in parallel (but those a recent plan compared) and applies only those that differ. Returns the change set.
  */
 export async function applyAllStaged(m: ResourceManager, objects: KubeObject[], opts: ApplyOptions = {}): Promise<ChangeSet> {
   const entries: ChangeSetEntry[] = [];
   for (const stage of stages(objects)) {
-    const diffs = await diffAll(m, stage, { dryRunCreates: false, force: opts.force });
+    const planned = (o: KubeObject) => opts.planned?.get(entryOf(o).id);
+    const compared = new Map((await diffAll(m, stage.filter((o) => !planned(o)), { dryRunCreates: false, force: opts.force })).map((d) => [d.id, d]));
+    const diffs = stage.map((o) => planned(o) ?? compared.get(entryOf(o).id)!);
     await applyChanged(m, diffs);
     await waitForCRDs(m, stage, opts.crdTimeoutMs);
     for (const d of diffs) entries.push({ subject: d.subject, id: d.id, action: d.action });

@@ -97,7 +97,7 @@ export async function diffObject(
   const base = { object: obj, subject: objectKey(obj), id: entryOf(obj).id, fields: [] as string[] };
   if (isReconcileDisabled(obj)) return { ...base, action: "skipped" };
   const listed = opts.live?.lookup(obj);
-  const live = !opts.kindServed ? undefined : listed !== LiveObjects.UNLISTED ? listed : await readLive(m, obj);
+  let live = !opts.kindServed ? undefined : listed !== LiveObjects.UNLISTED ? listed : await readLive(m, obj);
   const ssa = obj.metadata.annotations?.[SSA_ANNOTATION];
   if (!live) {
     if (opts.kindServed && opts.dryRunCreates) await dryRunApply(m, obj);
@@ -112,7 +112,12 @@ export async function diffObject(
     if (!opts.force) throw new ApplyObjectError(base.subject, "apply", 422, `${(err as Error).message.replace(/^.*? dry-run failed: /, "")}; set force: true to recreate it`);
     return { ...base, action: "configured", fields: ["(immutable)"], live, recreate: true };
   }
-  const fields = driftedFields(dryRun, live);
+  let fields = driftedFields(dryRun, live);
+  if (fields.length && typeof listed === "object") {
+    // A listed copy can be older than the dry-run (a controller wrote since): compare with a fresh read.
+    const fresh = await readLive(m, obj);
+    if (fresh) [live, fields] = [fresh, driftedFields(dryRun, fresh)];
+  }
   return { ...base, action: fields.length ? "configured" : "unchanged", fields, live, dryRun };
 }
 
