@@ -5,7 +5,7 @@
 // Services are headless: the test control plane has a small service IP range.
 // kubectl runs on the same manifests (another namespace) with `apply --server-side` and `diff --server-side`.
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -16,6 +16,7 @@ import { planGitRepository } from "../src/core/reconcile/git-repository";
 import { applyKustomization, hasChanges, planKustomization, type KustomizationSpec, type KustomizationStatus } from "../src/core/reconcile/kustomization";
 import { startControlPlane } from "../test/harness/control-plane";
 import { startGitServer } from "../test/harness/git-server";
+import { pulumiProgram } from "../test/harness/pulumi";
 import { tool } from "../test/harness/tools";
 
 const run = promisify(execFile);
@@ -38,6 +39,30 @@ function manifests(ns: string): Record<string, string> {
           : `apiVersion: apps/v1\nkind: Deployment\n${meta}spec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: ${name}\n  template:\n    metadata:\n      labels:\n        app: ${name}\n    spec:\n      containers:\n      - name: web\n        image: registry.example.com/web:1.0.${i}\n        ports:\n        - containerPort: 8080\n        resources:\n          requests:\n            cpu: 10m\n            memory: 16Mi\n`;
   }
   return files;
+}
+
+/** PROGRAM is one GitRepository and one Kustomization of the benchmark's manifests. */
+const PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+const { GitRepository, Kustomization } = require("fluxiac/pulumi");
+const cfg = new pulumi.Config();
+const repo = new GitRepository("bench", { url: cfg.require("url"), ref: { branch: "main" } });
+new Kustomization("bench", { sourceRef: repo, path: "./", prune: true, kubeconfig: cfg.requireSecret("kubeconfig") });
+`;
+
+/** watchProviderMemory polls the VmHWM (KiB) of Pulumi's dynamic provider processes until stopped. */
+function watchProviderMemory(): { stop(): number } {
+  let peak = 0;
+  const poll = async () => {
+    for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
+      const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+      if (!cmd.includes("dynamic-provider")) continue;
+      const m = /VmHWM:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, "utf8").catch(() => ""));
+      if (m) peak = Math.max(peak, Number(m[1]));
+    }
+  };
+  const timer = setInterval(() => void poll(), 250);
+  return { stop: () => (clearInterval(timer), peak) };
 }
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -74,11 +99,16 @@ async function main(): Promise<void> {
     const { artifact } = await planGitRepository("bench", gitSpec, undefined, ctx);
     const spec: KustomizationSpec = { sourceRef: { kind: "GitRepository", name: "bench", spec: gitSpec, artifact }, prune: true, cluster: { kubeconfig: cp.kubeconfig } };
     let status: KustomizationStatus | undefined;
+    let phases = "";
     /** up is what `pulumi up` makes the provider do: check (plan), then create/update (apply) only when the plan found changes. */
     const up = async () => {
+      const t0 = Date.now();
       const plan = await planKustomization("bench", spec, status, ctx);
+      phases = `plan ${Date.now() - t0} ms`;
       if (!status || hasChanges(plan.changes)) {
+        const t1 = Date.now();
         const result = await applyKustomization("bench", spec, status, ctx);
+        phases += ` + apply ${Date.now() - t1} ms`;
         status = { inventory: result.inventory, objects: plan.objects };
       }
       return plan;
@@ -96,11 +126,14 @@ async function main(): Promise<void> {
     const kDiff = () => kubectl("diff", "--server-side", "--field-manager", "bench", "-R", "-f", kubectlDir);
 
     console.log(`Kustomization of ${OBJECTS} objects (ConfigMaps, Services, Deployments); one run each; fluxiac = plan (+ apply when it changes something), in-process`);
-    const row = (name: string, ours: number, base: number, baseName: string) =>
-      console.log(`${name.padEnd(30)} fluxiac ${ours.toFixed(0).padStart(7)} ms   ${baseName.padEnd(28)} ${base.toFixed(0).padStart(7)} ms   ratio ${(ours / base).toFixed(2)}`);
+    const row = (name: string, ours: number, base: number, baseName: string) => {
+      console.log(`${name.padEnd(30)} fluxiac ${ours.toFixed(0).padStart(7)} ms   ${baseName.padEnd(28)} ${base.toFixed(0).padStart(7)} ms   ratio ${(ours / base).toFixed(2)}   (${phases})`);
+      phases = "";
+    };
     row("first apply", await time(up), await time(kApply), "kubectl apply --server-side");
     row("apply, nothing changed", await time(up), await time(kApply), "kubectl apply --server-side");
     const plan = await preview();
+    phases = "plan only";
     if (hasChanges(plan.changes)) throw new Error(`the no-change preview found changes: ${JSON.stringify(plan.changes).slice(0, 300)}`);
     row("preview, nothing changed", await time(preview), await time(kDiff), "kubectl diff --server-side");
     await drift("bench-fluxiac");
@@ -113,6 +146,22 @@ async function main(): Promise<void> {
     if (cm.data?.index !== "0") throw new Error("fluxiac did not repair the drift");
 
     console.log(`fluxiac engine peak RSS (VmHWM of this process, control plane excluded): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+
+    // The same Kustomization through the real Pulumi engine, once, to state the engine's own overhead.
+    const pulumiRepo = await git.createRepo("bench-pulumi");
+    await pulumiRepo.commit(manifests("bench-pulumi"));
+    await core.createNamespace({ body: { metadata: { name: "bench-pulumi" } } });
+    const prog = await pulumiProgram("bench-ks", PROGRAM, { config: { url: { value: pulumiRepo.fileUrl }, kubeconfig: { value: cp.kubeconfig, secret: true } } });
+    try {
+      const peak = watchProviderMemory();
+      const pUp = await time(() => prog.stack.up());
+      const pPreview = await time(() => prog.stack.preview());
+      const pNoop = await time(() => prog.stack.up());
+      console.log(`pulumi up (first apply) ${pUp.toFixed(0)} ms; pulumi preview (nothing changed) ${pPreview.toFixed(0)} ms; pulumi up (nothing changed) ${pNoop.toFixed(0)} ms`);
+      console.log(`dynamic provider peak RSS (VmHWM, the process that runs fluxiac's engine under Pulumi): ${(peak.stop() / 1024).toFixed(0)} MiB`);
+    } finally {
+      await prog.cleanup();
+    }
   } finally {
     await Promise.all([cp.stop(), git.stop()]);
     await rm(work, { recursive: true, force: true });
