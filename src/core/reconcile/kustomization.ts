@@ -114,7 +114,8 @@ export async function planKustomization(name: string, spec: KustomizationSpec, p
   const m = manager(name, spec, ctx);
   const { objects, revision } = await buildObjects(name, spec, m, ctx);
   const plan = await planObjects(name, m, spec, objects, revision, previous);
-  plans.put(PlanCache.key(name, spec), { objects, revision, diffs: new Map(plan.diffs.map((d) => [d.id, d])) });
+  // The apply needs each verdict, not the live and dry-run copies: keep the cache small.
+  plans.put(PlanCache.key(name, spec), { objects, revision, diffs: new Map(plan.diffs.map((d) => [d.id, { ...d, live: undefined, dryRun: undefined }])) });
   return plan;
 }
 

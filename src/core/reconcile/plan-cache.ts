@@ -42,8 +42,10 @@ export class PlanCache {
     return createHash("sha256").update(JSON.stringify([name, spec])).digest("hex");
   }
 
+  /** put stores a plan, dropping plans too old to be taken and the oldest beyond the size. */
   put(key: string, plan: Omit<CachedPlan, "at">): void {
     this.plans.delete(key);
+    for (const [k, p] of this.plans) if (Date.now() - p.at > this.maxAgeMs) this.plans.delete(k);
     this.plans.set(key, { ...plan, at: Date.now() });
     while (this.plans.size > this.size) this.plans.delete(this.plans.keys().next().value!);
   }
