@@ -122,26 +122,40 @@ async function main(): Promise<void> {
         );
       }
     };
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    /** settle waits until the deployment controller has caught up (it creates ReplicaSets and Pods after each apply), so no figure pays for the previous one's aftermath. */
+    const settle = async () => {
+      for (let i = 0; i < 240; i++) {
+        const { items } = await apps.listDeploymentForAllNamespaces();
+        if (items.every((d) => d.status?.observedGeneration === d.metadata?.generation)) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    };
     const kApply = () => kubectl("apply", "--server-side", "--force-conflicts", "--field-manager", "bench", "-R", "-f", kubectlDir);
     const kDiff = () => kubectl("diff", "--server-side", "--field-manager", "bench", "-R", "-f", kubectlDir);
 
     console.log(`Kustomization of ${OBJECTS} objects (ConfigMaps, Services, Deployments); one run each; fluxiac = plan (+ apply when it changes something), in-process`);
+    const measure = async (fn: () => Promise<unknown>) => {
+      await settle();
+      return time(fn);
+    };
     const row = (name: string, ours: number, base: number, baseName: string) => {
       console.log(`${name.padEnd(30)} fluxiac ${ours.toFixed(0).padStart(7)} ms   ${baseName.padEnd(28)} ${base.toFixed(0).padStart(7)} ms   ratio ${(ours / base).toFixed(2)}   (${phases})`);
       phases = "";
     };
-    row("first apply", await time(up), await time(kApply), "kubectl apply --server-side");
-    row("apply, nothing changed", await time(up), await time(kApply), "kubectl apply --server-side");
+    row("first apply", await measure(up), await measure(kApply), "kubectl apply --server-side");
+    row("apply, nothing changed", await measure(up), await measure(kApply), "kubectl apply --server-side");
     const plan = await preview();
     phases = "plan only";
     if (hasChanges(plan.changes)) throw new Error(`the no-change preview found changes: ${JSON.stringify(plan.changes).slice(0, 300)}`);
-    row("preview, nothing changed", await time(preview), await time(kDiff), "kubectl diff --server-side");
+    row("preview, nothing changed", await measure(preview), await measure(kDiff), "kubectl diff --server-side");
     await drift("bench-fluxiac");
     await drift("bench-kubectl");
     const repaired = await up();
     if (repaired.changes.drifted.length !== DRIFTED) throw new Error(`expected ${DRIFTED} drifted objects, the plan found ${repaired.changes.drifted.length}`);
     await drift("bench-fluxiac");
-    row(`repair drift in ${DRIFTED} objects`, await time(up), await time(kApply), "kubectl apply --server-side");
+    row(`repair drift in ${DRIFTED} objects`, await measure(up), await measure(kApply), "kubectl apply --server-side");
     const cm = await core.readNamespacedConfigMap({ name: "app-0", namespace: "bench-fluxiac" });
     if (cm.data?.index !== "0") throw new Error("fluxiac did not repair the drift");
 
@@ -154,9 +168,9 @@ async function main(): Promise<void> {
     const prog = await pulumiProgram("bench-ks", PROGRAM, { config: { url: { value: pulumiRepo.fileUrl }, kubeconfig: { value: cp.kubeconfig, secret: true } } });
     try {
       const peak = watchProviderMemory();
-      const pUp = await time(() => prog.stack.up());
-      const pPreview = await time(() => prog.stack.preview());
-      const pNoop = await time(() => prog.stack.up());
+      const pUp = await measure(() => prog.stack.up());
+      const pPreview = await measure(() => prog.stack.preview());
+      const pNoop = await measure(() => prog.stack.up());
       console.log(`pulumi up (first apply) ${pUp.toFixed(0)} ms; pulumi preview (nothing changed) ${pPreview.toFixed(0)} ms; pulumi up (nothing changed) ${pNoop.toFixed(0)} ms`);
       console.log(`dynamic provider peak RSS (VmHWM, the process that runs fluxiac's engine under Pulumi): ${(peak.stop() / 1024).toFixed(0)} MiB`);
     } finally {

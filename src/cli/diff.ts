@@ -42,7 +42,8 @@ export function formatPlan(plan: KustomizationPlan): string[] {
       else if (d.live && d.dryRun) lines.push(...renderDrift(d.live, d.dryRun).map((l) => `  ${l}`));
     }
   }
-  for (const id of plan.changes.prune) lines.push(`► ${objectKey(entryToObject(plan.inventory.entries.find((e) => e.id === id) ?? { id, v: "" }))} deleted`);
+  // Pruned objects left the new inventory; their id alone names them.
+  for (const id of plan.changes.prune) lines.push(`► ${objectKey(entryToObject({ id, v: "" }))} deleted`);
   return lines;
 }
 
@@ -74,7 +75,11 @@ export async function diffKustomization(name: string, flags: DiffKustomizationFl
       } catch (err) {
         throw new FluxiacError({ kind: "Kustomization", name }, "ValidationFailed", errorMessage(err));
       }
-      previous = { inventory: await ownedInventory(conn, owner) };
+      previous = {
+        inventory: await ownedInventory(conn, owner).catch((err: unknown) => {
+          throw new FluxiacError({ kind: "Kustomization", name }, "ClusterUnavailable", `listing the objects it labelled failed (${errorMessage(err).split("\n")[0]}); check --kubeconfig and that the API server is running`);
+        }),
+      };
     }
     out.step(`comparing ${objects.length} objects with the cluster (server-side dry-run, staged)`);
     const log: Logger = { info: (m) => out.step(m), warn: (m) => out.failure(m), debug: () => {} };

@@ -3,12 +3,21 @@
 import * as k8s from "@kubernetes/client-node";
 import pLimit from "p-limit";
 import type { KubeObject } from "../build/kustomize";
-import type { Cluster } from "./client";
+import { statusCode, type Cluster } from "./client";
 import { inventoryOf, type Inventory } from "./inventory";
 import { isPruneDisabled, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL, type Owner } from "./ssa/owner";
 
 /** SKIPPED_RESOURCES are kinds nobody applies through a Kustomization and that exist in large numbers. */
 const SKIPPED_RESOURCES = new Set(["events", "events.k8s.io/events", "coordination.k8s.io/leases", "discovery.k8s.io/endpointslices"]);
+
+/**
+ * unavailable treats a kind the caller may not list, or an aggregated API that does not answer, as
+ * holding none of this Kustomization's objects; every other failure (the cluster is down) is thrown.
+ */
+function unavailable(err: unknown): undefined {
+  if ([403, 404, 405, 503].includes(statusCode(err) ?? 0)) return undefined;
+  throw err;
+}
 
 /** OwnedInventoryOptions tune ownedInventory. */
 export interface OwnedInventoryOptions {
@@ -32,7 +41,7 @@ export async function ownedInventory(cluster: Cluster, owner: Owner, opts: Owned
     await Promise.all(
       apiVersions.map((apiVersion) =>
         limit(async () =>
-          (await cluster.api.servedResources(apiVersion))
+          ((await cluster.api.servedResources(apiVersion).catch(unavailable)) ?? [])
             .filter((r) => !r.name.includes("/") && r.verbs.includes("list") && !SKIPPED_RESOURCES.has(apiVersion === "v1" ? r.name : `${apiVersion.split("/")[0]}/${r.name}`))
             .map((r) => ({ apiVersion, kind: r.kind })),
         ),
@@ -45,7 +54,8 @@ export async function ownedInventory(cluster: Cluster, owner: Owner, opts: Owned
         const objects: KubeObject[] = [];
         let token: string | undefined;
         do {
-          const page = await cluster.api.list<KubeObject>(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, selector, 500, token);
+          const page = await cluster.api.list<KubeObject>(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, selector, 500, token).catch(unavailable);
+          if (!page) break;
           objects.push(...page.items.map((o) => ({ ...o, apiVersion, kind })));
           token = page.metadata?._continue || undefined;
         } while (token);
@@ -54,9 +64,5 @@ export async function ownedInventory(cluster: Cluster, owner: Owner, opts: Owned
     ),
   );
   const owned = found.flat().filter((o) => !(opts.prunableOnly ?? true) || !isPruneDisabled(o));
-  const inventory = inventoryOf(owned);
-  // Two versions of one kind list the same objects; an inventory id names an object regardless of version.
-  const seen = new Set<string>();
-  inventory.entries = inventory.entries.filter((e) => !seen.has(e.id) && seen.add(e.id));
-  return inventory;
+  return inventoryOf(owned);
 }
