@@ -3,10 +3,10 @@
 // what an apply would create, change and prune. Exit codes as Flux's: 0 no change, 1 changes, 2 error.
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { ArtifactStore } from "../core/artifact/store";
-import { buildKustomization } from "../core/build/kustomize";
+import { buildKustomization, type KubeObject } from "../core/build/kustomize";
 import { errorMessage, FluxiacError } from "../core/errors";
 import { connect, type ClusterConnection } from "../core/kube/client";
 import { entryToObject } from "../core/kube/inventory";
@@ -20,6 +20,7 @@ import type { CliOutput } from "./output";
 /** DiffKustomizationFlags are the command's options, as commander parses them. */
 interface DiffKustomizationFlags {
   path: string;
+  sourceRoot?: string;
   kubeconfig?: string;
   context?: string;
   namespace: string;
@@ -47,14 +48,31 @@ export function formatPlan(plan: KustomizationPlan): string[] {
   return lines;
 }
 
-/** buildLocal builds a local directory as a Kustomization would: packed like a source, generated, kustomize-built. */
-async function buildLocal(name: string, dir: string, scratch: string): Promise<{ objects: Awaited<ReturnType<typeof buildKustomization>>["objects"]; revision: string }> {
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new FluxiacError({ kind: "Kustomization", name }, "ValidationFailed", `--path "${dir}" is not a directory: point it at the Kustomization's directory`);
+const isDirectory = (p: string) => stat(p).then((s) => s.isDirectory(), () => false);
+
+/** gitTopLevel is the closest directory at or above dir that holds `.git`, else dir itself. */
+async function gitTopLevel(dir: string): Promise<string> {
+  for (let d = dir; ; d = dirname(d)) {
+    if (await stat(join(d, ".git")).then(() => true, () => false)) return d;
+    if (dirname(d) === d) return dir;
+  }
+}
+
+/**
+ * buildLocal builds a local directory as a Kustomization would: the source root (the Git work tree, or
+ * --source-root) is packed like a source artifact, so overlays may reach `../base`; then the path is
+ * generated and kustomize-built inside a copy, never in the user's directory.
+ */
+async function buildLocal(name: string, dir: string, root: string | undefined, scratch: string): Promise<{ objects: KubeObject[]; revision: string }> {
+  const object = { kind: "Kustomization", name };
+  if (!(await isDirectory(dir))) throw new FluxiacError(object, "ValidationFailed", `--path "${dir}" is not a directory: point it at the Kustomization's directory`);
+  const sourceRoot = root ?? (await gitTopLevel(dir));
+  const path = relative(sourceRoot, dir) || "./";
+  if (path.startsWith("..") || isAbsolute(path)) throw new FluxiacError(object, "ValidationFailed", `--path "${dir}" is outside --source-root "${sourceRoot}": use a path inside it`);
   const store = new ArtifactStore(scratch);
-  const { digest } = await store.packDir(dir);
+  const { digest } = await store.packDir(sourceRoot);
   const revision = `local@${digest}`;
-  const { objects } = await buildKustomization(store.path(digest), revision, "./", { kind: "Kustomization", name });
+  const { objects } = await buildKustomization(store.path(digest), revision, path, object);
   return { objects, revision };
 }
 
@@ -64,7 +82,7 @@ export async function diffKustomization(name: string, flags: DiffKustomizationFl
   const scratch = await mkdtemp(join(tmpdir(), "fluxiac-diff-"));
   try {
     out.step(`building Kustomization "${name}" from ${flags.path}`);
-    const { objects, revision } = await buildLocal(name, resolve(flags.path), scratch);
+    const { objects, revision } = await buildLocal(name, resolve(flags.path), flags.sourceRoot ? resolve(flags.sourceRoot) : undefined, scratch);
     const owner = { name, namespace: flags.namespace };
     let previous;
     if (flags.prune) {
@@ -107,6 +125,7 @@ export function registerDiffCommands(program: Command, out: CliOutput): void {
     .description("Build a local directory as a Kustomization and show what applying it would change (flux diff kustomization, staged)")
     .argument("<name>", "Kustomization name (the ownership label kustomize.toolkit.fluxcd.io/name)")
     .requiredOption("--path <dir>", "local directory to build, as the Kustomization's spec.path")
+    .option("--source-root <dir>", "directory that stands for the source artifact (default: the Git work tree of --path, else --path)")
     .option("--kubeconfig <file>", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
     .option("--context <name>", "kubeconfig context to use instead of the current one")
     .option("-n, --namespace <namespace>", "the Kustomization's namespace (the ownership label kustomize.toolkit.fluxcd.io/namespace)", "flux-system")

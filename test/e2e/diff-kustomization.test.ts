@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { parseManifests, type KubeObject } from "../../src/core/build/kustomize";
 import { connect } from "../../src/core/kube/client";
@@ -71,7 +71,10 @@ describe("fluxiac diff kustomization", () => {
   const writeDir = async (files: Record<string, string>) => {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+    for (const [name, text] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, name)), { recursive: true });
+      await writeFile(join(dir, name), text);
+    }
   };
 
   /** applyDir applies the directory's objects as a Kustomization "shop" in flux-system would (staged SSA, ownership labels). */
@@ -150,6 +153,18 @@ describe("fluxiac diff kustomization", () => {
     assert.deepEqual(pruned.stdout.trim().split("\n"), ["► ConfigMap/shop/old deleted"]);
     const kept = await diff();
     assert.equal(kept.code, 0, kept.stdout);
+  });
+
+  test("given an overlay of a base outside --path in the same Git work tree, when diffed, then the base is built", async () => {
+    await writeDir({
+      ".git/HEAD": "ref: refs/heads/main\n",
+      "base/kustomization.yaml": "resources:\n- cm.yaml\n",
+      "base/cm.yaml": CM,
+      "overlay/kustomization.yaml": "resources:\n- ../base\nnameSuffix: -prod\n",
+    });
+    const r = await diff("--path", join(dir, "overlay"));
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, "► ConfigMap/shop/cfg-prod created\n");
   });
 
   test("given a file that is not valid YAML, when diffed, then it exits 2 naming the file", async () => {
