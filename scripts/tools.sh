@@ -96,6 +96,19 @@ kubernetes_tools() {
   found kube-apiserver "$dir/bin/kube-apiserver"; found kube-controller-manager "$dir/bin/kube-controller-manager"
 }
 
+kubectl_tool() {
+  # kubectl: the baseline of the Kustomization benchmark (apply/diff --server-side), same version as the API server.
+  from_path kubectl 'Client Version: v1\.35\.' kubectl version --client && return
+  local dir="$TOOLS_DIR/kubectl-$KUBERNETES_VERSION"; cached kubectl "$dir" && return
+  say "kubectl: building $KUBERNETES_VERSION from Go modules (about 5 minutes on 2 cores)"
+  local minor=${KUBERNETES_VERSION#v1.}; minor=${minor%%.*}
+  local v=k8s.io/component-base/version
+  go_build "$dir" "$MODULES/kubernetes" \
+    "-X $v.gitVersion=$KUBERNETES_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z" \
+    k8s.io/kubernetes/cmd/kubectl
+  touch "$dir/.complete"; found kubectl "$dir/bin/kubectl"
+}
+
 pulumi_tools() {
   # The CLI, fluxiac's Node.js language host, and the dynamic-provider shim live in one folder,
   # because the engine looks for its plugins next to the pulumi binary.
@@ -186,12 +199,12 @@ system_tools() {
   found git-http-backend "$backend"
 }
 
-want=("$@"); (( ${#want[@]} )) || want=(system node etcd kubernetes kustomize helm pulumi versitygw sops)
+want=("$@"); (( ${#want[@]} )) || want=(system node etcd kubernetes kubectl kustomize helm pulumi versitygw sops)
 for t in "${want[@]}"; do
   case $t in
-    system) system_tools ;; node) node_tool ;; etcd) etcd_tool ;; kubernetes) kubernetes_tools ;;
+    system) system_tools ;; node) node_tool ;; etcd) etcd_tool ;; kubernetes) kubernetes_tools ;; kubectl) kubectl_tool ;;
     kustomize) kustomize_tool ;; helm) helm_tool ;; pulumi) pulumi_tools ;; versitygw) versitygw_tool ;; sops) sops_tools ;;
-    *) die "unknown tool '$t' (known: system node etcd kubernetes kustomize helm pulumi versitygw sops)" ;;
+    *) die "unknown tool '$t' (known: system node etcd kubernetes kubectl kustomize helm pulumi versitygw sops)" ;;
   esac
 done
 

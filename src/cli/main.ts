@@ -2,6 +2,7 @@
 // fluxiac: the command-line front-end. Each command group registers itself from its own file.
 import { Command } from "commander";
 import { errorMessage } from "../core/errors";
+import { registerDiffCommands } from "./diff";
 import { consoleOutput } from "./output";
 import { registerPushCommands } from "./push";
 
@@ -9,6 +10,7 @@ import { registerPushCommands } from "./push";
 export function program(): Command {
   const cli = new Command("fluxiac").description("Flux's GitOps model in infrastructure-as-code programs").showHelpAfterError();
   registerPushCommands(cli, consoleOutput);
+  registerDiffCommands(cli, consoleOutput);
   return cli;
 }
 

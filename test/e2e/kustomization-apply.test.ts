@@ -368,7 +368,7 @@ describe("Kustomization apply, prune and delete", () => {
 
     assert.ok(err instanceof PartialFailureError, String(err));
     assert.equal(err.reason, "ClusterUnavailable");
-    assert.match(err.message, /^Kustomization "outage": ConfigMap\/outage\/cm-\d\d (read|dry-run|apply) failed: the cluster is unreachable \(.*\); check kubeconfig and that the API server is running\. Nothing was pruned; the 1 object applied before the failure is in the inventory$/);
+    assert.match(err.message, /^Kustomization "outage": ConfigMap\/outage(\/cm-\d\d)? (read|list|dry-run|apply) failed: the cluster is unreachable \(.*\); check kubeconfig and that the API server is running\. Nothing was pruned; the 1 object applied before the failure is in the inventory$/);
     const state = err.state as KustomizationState;
     assert.deepEqual(state.inventory.entries.map((e) => e.id), ["_outage__Namespace", "default_old__ConfigMap"]);
 

@@ -56,6 +56,12 @@ export class ObjectApi extends k8s.KubernetesObjectApi {
     return this.requestPromise<T>(request);
   }
 
+  /** servedResources lists the resources an API group version serves (cached with the rest of discovery). */
+  async servedResources(apiVersion: string): Promise<k8s.V1APIResource[]> {
+    await this.resource(apiVersion, "");
+    return this.apiVersionResourceCache[apiVersion]?.resources ?? [];
+  }
+
   /** forgetDiscovery drops cached discovery, e.g. after CRDs were applied. */
   forgetDiscovery(): void {
     this.apiVersionResourceCache = {};
@@ -69,9 +75,31 @@ export interface Cluster {
   server: string;
 }
 
+/**
+ * PooledKubeConfig reuses one connection pool for every request. client-node 2.0 creates a new undici
+ * Agent per request, so each request opened a new TLS connection; the credentials and TLS settings of
+ * one kubeconfig context do not change while it is used, so one pool serves them all.
+ */
+class PooledKubeConfig extends k8s.KubeConfig {
+  private pool: ReturnType<k8s.RequestContext["getDispatcher"]>;
+
+  override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const dispatcher = context.getDispatcher();
+    if (!dispatcher) return;
+    this.pool ??= dispatcher;
+    context.setDispatcher(this.pool!);
+  }
+
+  override setCurrentContext(name: string): void {
+    this.pool = undefined;
+    super.setCurrentContext(name);
+  }
+}
+
 /** connect loads the kubeconfig and returns a client, or throws an error saying what is missing. */
 export function connect(conn: ClusterConnection = {}): Cluster {
-  const kc = new k8s.KubeConfig();
+  const kc = new PooledKubeConfig();
   if (conn.kubeconfig) kc.loadFromString(conn.kubeconfig);
   else kc.loadFromDefault();
   if (conn.context) kc.setCurrentContext(conn.context);

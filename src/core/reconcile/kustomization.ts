@@ -11,13 +11,14 @@ import { applyAllStaged, PartialApplyError } from "../kube/ssa/apply";
 import { summarize, type ChangeSet } from "../kube/ssa/changeset";
 import { deleteAll, waitForTermination } from "../kube/ssa/delete";
 import { conflictWarning } from "../kube/ssa/conflict";
-import { ApplyObjectError, diffAll, readLive } from "../kube/ssa/diff";
+import { ApplyObjectError, diffAll, readLive, type DiffResult } from "../kube/ssa/diff";
 import { validateIgnoreRules, type IgnoreRule } from "../kube/ssa/ignore";
 import { definedKinds, normalize, UnknownKindError, type ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "./context";
 import { checkDependencies, validateReadyExpr, type DependsOnSpec } from "./depends-on";
 import { checkHealth, healthTargets, validateHealthCheck, type HealthCheckSpec, type KustomizationHealth } from "./kustomization-health";
 import { interruptedApply, sortedInventory } from "./kustomization-state";
+import { PlanCache } from "./plan-cache";
 import { suspendedPlan, suspendedResult } from "./suspend";
 import { ensureSourceArtifact, type SourceReference } from "./source-reference";
 
@@ -68,6 +69,8 @@ export interface KustomizationPlan {
   /** Short digest of each built object, to tell an upstream change from drift made in the cluster. */
   objects: Record<string, string>;
   changes: KustomizationChanges;
+  /** Each object's comparison with the cluster (live object and dry-run result), for readable diffs. */
+  diffs: DiffResult[];
 }
 
 /** KustomizationResult is the result of apply. */
@@ -85,6 +88,9 @@ export interface KustomizationStatus {
   lastAppliedRevision?: string;
   health?: KustomizationHealth;
 }
+
+/** plans lets an apply take over the plan that Pulumi's check made moments before in this process. */
+const plans = new PlanCache();
 
 function objectDigest(o: KubeObject): string {
   return createHash("sha256").update(JSON.stringify(o)).digest("hex").slice(0, 12);
@@ -159,10 +165,45 @@ async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceMa
  * and "drifted" when only the cluster changed. Nothing is written.
  */
 export async function planKustomization(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: ReconcileContext): Promise<KustomizationPlan> {
-  const object = { kind: "Kustomization", name };
   if (spec.suspend) return suspendedPlan(previous);
   const m = await manager(name, spec, ctx);
   const { objects, revision } = await buildObjects(name, spec, m, ctx);
+  const plan = await planObjects(name, m, spec, objects, revision, previous);
+  // The apply needs each verdict and the live object (takeover, recreate), not the dry-run copy.
+  plans.put(PlanCache.key(name, spec), { objects, revision, diffs: new Map(plan.diffs.map((d) => [d.id, { ...d, dryRun: undefined }])) });
+  return plan;
+}
+
+/**
+ * planBuiltKustomization plans objects built elsewhere (`fluxiac diff kustomization` builds a local
+ * directory): it adds the ownership labels and namespaces, then plans them as planKustomization does.
+ */
+export async function planBuiltKustomization(
+  name: string,
+  spec: Omit<KustomizationSpec, "sourceRef">,
+  built: KubeObject[],
+  revision: string,
+  previous: KustomizationStatus | undefined,
+  ctx: ReconcileContext,
+): Promise<KustomizationPlan> {
+  const m = await manager(name, spec as KustomizationSpec, ctx);
+  let objects: KubeObject[];
+  try {
+    objects = await normalize(m, built);
+  } catch (err) {
+    throw clusterError({ kind: "Kustomization", name }, err);
+  }
+  return planObjects(name, m, spec, objects, revision, previous);
+}
+
+async function planObjects(
+  name: string,
+  m: ResourceManager,
+  spec: Pick<KustomizationSpec, "force" | "prune" | "ignore">,
+  objects: KubeObject[],
+  revision: string,
+  previous: KustomizationStatus | undefined,
+): Promise<KustomizationPlan> {
   try {
     const deferred = await deferredObjects(m, objects);
     const diffs = await diffAll(m, objects, { dryRunCreates: true, force: spec.force, ignore: spec.ignore, canRead: (o) => !deferred.has(o) });
@@ -171,7 +212,7 @@ export async function planKustomization(name: string, spec: KustomizationSpec, p
     for (const o of objects) digests[entryOf(o).id] = objectDigest(o);
     const prevIds = new Set(previous?.inventory?.entries.map((e) => e.id) ?? []);
     const changes: KustomizationChanges = { create: [], update: [], prune: [], drifted: [], skipped: [], unchanged: 0 };
-    for (const d of diffs) for (const c of d.conflicts ?? []) ctx.log.warn(conflictWarning(d.subject, c, true));
+    for (const d of diffs) for (const c of d.conflicts ?? []) m.log.warn(conflictWarning(d.subject, c, true));
     for (const d of diffs) {
       const sameManifest = previous?.objects?.[d.id] === digests[d.id];
       if (d.action === "created") (prevIds.has(d.id) && sameManifest ? changes.drifted : changes.create).push(d.id);
@@ -180,9 +221,9 @@ export async function planKustomization(name: string, spec: KustomizationSpec, p
       else changes.unchanged++;
     }
     if (spec.prune) changes.prune = staleEntries(previous?.inventory, inventory).map((e) => e.id);
-    return { revision, inventory, objects: digests, changes };
+    return { revision, inventory, objects: digests, changes, diffs };
   } catch (err) {
-    throw clusterError(object, err);
+    throw clusterError({ kind: "Kustomization", name }, err);
   }
 }
 
@@ -212,21 +253,24 @@ export function hasChanges(c: KustomizationChanges): boolean {
 
 /**
  * applyKustomization builds, applies in stages (only what differs), then prunes what left the
- * inventory. It never prunes when the fetch, build or apply failed. A failure after the cluster changed
- * is a PartialFailureError whose state lists what is in the cluster: an apply interrupted after some
- * objects were written (the previous inventory plus those), or a prune that could not delete some
- * objects (they stay in the inventory).
+ ** inventory. Right after planKustomization of the same spec (within a minute, as Pulumi's check then
+ * update), it takes over that plan's build and comparisons instead of doing them again. It never prunes
+ * when the fetch, build or apply failed. A failure after the cluster changed is a PartialFailureError
+ * whose state lists what is in the cluster: an apply interrupted after some objects were written (the
+ * previous inventory plus those), or a prune that could not delete some objects (they stay in the
+ * inventory).
  */
 export async function applyKustomization(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: ReconcileContext): Promise<KustomizationResult> {
   const object = { kind: "Kustomization", name };
   if (spec.suspend) return suspendedResult(name, previous, ctx);
   checkDependencies(object, spec);
   const m = await manager(name, spec, ctx);
-  const { objects, revision } = await buildObjects(name, spec, m, ctx);
+  const planned = plans.take(PlanCache.key(name, spec));
+  const { objects, revision } = planned ?? (await buildObjects(name, spec, m, ctx));
   const inventory = inventoryOf(objects);
   let changeSet: ChangeSet;
   try {
-    changeSet = await applyAllStaged(m, objects, { force: spec.force, ignore: spec.ignore });
+    changeSet = await applyAllStaged(m, objects, { force: spec.force, ignore: spec.ignore, planned: planned?.diffs });
   } catch (err) {
     if (!(err instanceof PartialApplyError)) throw clusterError(object, err);
     throw interruptedApply(clusterError(object, err.cause), err.applied, previous, inventory);

@@ -9,6 +9,7 @@ export function suspendedPlan(previous: KustomizationStatus | undefined): Kustom
     inventory: previous?.inventory ?? { entries: [] },
     objects: previous?.objects ?? {},
     changes: { create: [], update: [], prune: [], drifted: [], skipped: [], unchanged: previous?.inventory?.entries.length ?? 0 },
+    diffs: [],
   };
 }
 

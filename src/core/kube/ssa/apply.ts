@@ -3,6 +3,7 @@ import pLimit from "p-limit";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeObject } from "../../build/kustomize";
 import { apiMessage, isNotFound, objectHeader, statusCode } from "../client";
+import { entryOf } from "../inventory";
 import type { ChangeSet, ChangeSetEntry } from "./changeset";
 import { conflictHint, conflictWarning } from "./conflict";
 import { ApplyObjectError, diffAll, type DiffResult } from "./diff";
@@ -19,6 +20,8 @@ export interface ApplyOptions {
   crdTimeoutMs?: number;
   /** spec.ignore: paths left out of drift detection and adopted from the cluster. */
   ignore?: IgnoreRule[];
+  /** A plan's comparisons made moments ago, by inventory id: those objects are not read and dry-run again. Default none. */
+  planned?: Map<string, DiffResult>;
 }
 
 /**
@@ -121,16 +124,19 @@ async function applyChanged(m: ResourceManager, diffs: DiffResult[], applied: Ch
 /**
  * applyAllStaged applies objects in Flux's stages (CRDs/Namespaces/ClusterRoles, then *Class kinds,
  * then the rest), waiting for CRDs to be Established between stages. Within a stage it dry-runs every
- * object in parallel and applies only those that differ. Returns the change set; a failure after
- * something was written is a PartialApplyError listing what is in the cluster.
+ * object in parallel (but those a recent plan compared) and applies only those that differ. Returns
+ * the change set; a failure after something was written is a PartialApplyError listing what is in the
+ * cluster.
  */
 export async function applyAllStaged(m: ResourceManager, objects: KubeObject[], opts: ApplyOptions = {}): Promise<ChangeSet> {
   const entries: ChangeSetEntry[] = [];
   const all = stages(objects);
+  const planned = (o: KubeObject) => opts.planned?.get(entryOf(o).id);
   for (const [i, stage] of all.entries()) {
     const applied: ChangeSetEntry[] = [];
     try {
-      const diffs = await diffAll(m, stage, { dryRunCreates: false, force: opts.force, ignore: opts.ignore });
+      const compared = new Map((await diffAll(m, stage.filter((o) => !planned(o)), { dryRunCreates: false, force: opts.force, ignore: opts.ignore })).map((d) => [d.id, d]));
+      const diffs = stage.map((o) => planned(o) ?? compared.get(entryOf(o).id)!);
       for (const d of diffs) if (d.action === "unchanged" || d.action === "skipped") applied.push({ subject: d.subject, id: d.id, action: d.action });
       for (const d of diffs) if (d.skipReason) m.log.info(`${d.subject}: skipped (${d.skipReason})`);
       await applyChanged(m, diffs, applied);

@@ -10,6 +10,7 @@ import { conflictHint } from "./conflict";
 import { adoptIgnored, ignoredPaths, withoutPaths, type IgnoreRule } from "./ignore";
 import { forcedConflicts, takeoverPatch, type FieldConflict } from "./managed-fields";
 import { isForceEnabled, skipReason, ssaPolicy } from "./owner";
+import { LiveObjects } from "./live";
 import { objectKey } from "./sort";
 
 /** DiffResult is one object's comparison with the cluster. */
@@ -22,6 +23,8 @@ export interface DiffResult {
   /** Top-level paths that differ, for readable previews (e.g. "spec", "metadata.labels"). */
   fields: string[];
   live?: KubeObject;
+  /** What the API server says the object becomes when applied (the dry-run result), when it was asked. */
+  dryRun?: KubeObject;
   /** The change touches an immutable field and force is on: delete and re-create. */
   recreate?: boolean;
   /** Why the object is skipped (action "skipped"). */
@@ -106,9 +109,10 @@ export async function readLive(m: ResourceManager, obj: KubeObject): Promise<Kub
  * create without asking the cluster (its CRD or namespace is applied in the same run). Skipped objects
  * (reconcile disabled, ssa Ignore, ssa IfNotPresent when present) are never dry-run.
  */
-export async function diffObject(m: ResourceManager, obj: KubeObject, opts: DiffOptions & { kindServed: boolean }): Promise<DiffResult> {
+export async function diffObject(m: ResourceManager, obj: KubeObject, opts: DiffOptions & { kindServed: boolean; live?: LiveObjects }): Promise<DiffResult> {
   const base = { object: obj, subject: objectKey(obj), id: entryOf(obj).id, fields: [] as string[] };
-  const live = opts.kindServed && !skipReason(obj, undefined) ? await readLive(m, obj) : undefined;
+  const listed = opts.live ? opts.live.lookup(obj) : LiveObjects.UNLISTED;
+  let live = opts.kindServed && !skipReason(obj, undefined) ? (listed !== LiveObjects.UNLISTED ? listed : await readLive(m, obj)) : undefined;
   const skip = skipReason(obj, live);
   if (skip) return { ...base, action: "skipped", live, skipReason: skip };
   if (!live) {
@@ -129,14 +133,24 @@ export async function diffObject(m: ResourceManager, obj: KubeObject, opts: Diff
     }
     return { ...base, object: desired, action: "configured", fields: ["(immutable)"], live, recreate: true };
   }
-  const fields = driftedFields(withoutPaths(dryRun, paths), withoutPaths(live, paths));
+  let fields = driftedFields(withoutPaths(dryRun, paths), withoutPaths(live, paths));
+  if (fields.length && typeof listed === "object") {
+    // A listed copy can be older than the dry-run (a controller wrote since): compare with a fresh read.
+    const fresh = await readLive(m, obj);
+    if (fresh) [live, fields] = [fresh, driftedFields(withoutPaths(dryRun, paths), withoutPaths(fresh, paths))];
+  }
   if (takeover) fields.push("metadata.managedFields");
   const conflicts = forcedConflicts(live, dryRun);
-  return { ...base, object: desired, action: fields.length ? "configured" : "unchanged", fields, live, takeover, conflicts };
+  return { ...base, object: desired, action: fields.length ? "configured" : "unchanged", fields, live, dryRun, takeover, conflicts };
 }
 
-/** diffAll runs diffObject over many objects with bounded parallelism, keeping their order. */
+/**
+ * diffAll runs diffObject over many objects with bounded parallelism, keeping their order. Live objects
+ * of large groups (same kind and namespace) are read with one paginated LIST instead of a GET each.
+ */
 export async function diffAll(m: ResourceManager, objects: KubeObject[], opts: DiffOptions & { canRead?: (o: KubeObject) => boolean }): Promise<DiffResult[]> {
   const limit = pLimit(m.concurrency);
-  return Promise.all(objects.map((o) => limit(() => diffObject(m, o, { ...opts, kindServed: opts.canRead?.(o) ?? true }))));
+  const readable = objects.filter((o) => !skipReason(o, undefined) && (opts.canRead?.(o) ?? true));
+  const live = await LiveObjects.list(m, readable);
+  return Promise.all(objects.map((o) => limit(() => diffObject(m, o, { ...opts, kindServed: opts.canRead?.(o) ?? true, live }))));
 }
