@@ -14,6 +14,7 @@ import { normalize, type ResourceManager } from "../../src/core/kube/ssa/manager
 import { silentLogger } from "../../src/core/log";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { toolsBin } from "../harness/tools";
+import { widgetCrd, SHOP_NAMESPACE, GEAR_WIDGET } from "../harness/manifests";
 
 /** scratch holds every temp dir of this file; it is removed when the file's tests end. */
 const scratch = mkdtempSync(join(tmpdir(), "fluxiac-test-"));
@@ -21,26 +22,9 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const MAIN = resolve(__dirname, "..", "..", "src", "cli", "main.js");
 
-const CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  scope: Namespaced
-  names: { kind: Widget, plural: widgets, singular: widget }
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: { type: object, x-kubernetes-preserve-unknown-fields: true }
-`;
-const NS = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n";
-const WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: gear\n  namespace: shop\nspec:\n  teeth: 12\n";
+const CRD = widgetCrd();
+const NS = SHOP_NAMESPACE;
+const WIDGET = GEAR_WIDGET;
 const CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: shop\ndata:\n  color: blue\n";
 const OLD = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\n  namespace: shop\ndata:\n  keep: \"no\"\n";
 const secret = (password: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: shop\nstringData:\n  password: ${password}\n`;

@@ -14,27 +14,9 @@ import { applyKustomization, planKustomization, type KustomizationSpec, type Kus
 import type { KustomizationAppliedState } from "../../src/core/reconcile/kustomization-health";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
+import { widgetCrd } from "../harness/manifests";
 
-const CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  scope: Namespaced
-  names: { kind: Widget, plural: widgets, singular: widget }
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    subresources: { status: {} }
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: { type: object, x-kubernetes-preserve-unknown-fields: true }
-          status: { type: object, x-kubernetes-preserve-unknown-fields: true }
-`;
+const CRD = widgetCrd({ withStatus: true });
 const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
 const widget = (name: string, teeth: number) => `apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: ${name}\n  namespace: shop\nspec:\n  teeth: ${teeth}\n`;
 const configMap = (name: string, namespace: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\ndata:\n  k: v\n`;

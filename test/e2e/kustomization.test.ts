@@ -11,27 +11,11 @@ import { planGitRepository } from "../../src/core/reconcile/git-repository";
 import { applyKustomization, planKustomization, type KustomizationSpec, type KustomizationStatus } from "../../src/core/reconcile/kustomization";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
+import { widgetCrd, SHOP_NAMESPACE, GEAR_WIDGET } from "../harness/manifests";
 
-const CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  scope: Namespaced
-  names: { kind: Widget, plural: widgets, singular: widget }
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: { type: object, x-kubernetes-preserve-unknown-fields: true }
-`;
-const NS = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n";
-const WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: gear\n  namespace: shop\nspec:\n  teeth: 12\n";
+const CRD = widgetCrd();
+const NS = SHOP_NAMESPACE;
+const WIDGET = GEAR_WIDGET;
 const immutableCM = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\n  namespace: shop\nimmutable: true\ndata:\n  v: "${v}"\n`;
 
 describe("Kustomization engine", () => {
