@@ -43,14 +43,7 @@ export async function buildLocalChart(artifactPath: string, opts: LocalChartOpti
     });
     const revision = opts.versionMetadata ? withMetadata(meta.version!, opts.versionMetadata) : meta.version!;
     if (await opts.reuse?.(revision)) return { revision };
-    const packaged = await packageChart(chartDir, {
-      valuesFiles: opts.valuesFiles,
-      ignoreMissingValuesFiles: opts.ignoreMissingValuesFiles,
-      versionMetadata: opts.versionMetadata,
-      root,
-      signal: opts.signal,
-    });
-    return { data: packaged.data, revision: packaged.archive.version };
+    return await packageWithSettings(chartDir, root, opts);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -65,6 +58,11 @@ async function packagedChart(file: string, root: string, opts: LocalChartOptions
   if (await opts.reuse?.(revision)) return { revision };
   if (!opts.valuesFiles?.length && !opts.versionMetadata) return { data: await normalizeChartArchive(archive), revision };
   const chartDir = await writeChartArchive(archive, await mkdtemp(join(root, "packaged-")));
+  return packageWithSettings(chartDir, root, opts);
+}
+
+/** packageWithSettings packages a chart directory with the HelmChart's valuesFiles and version metadata. */
+async function packageWithSettings(chartDir: string, root: string, opts: LocalChartOptions): Promise<BuiltChart> {
   const packaged = await packageChart(chartDir, {
     valuesFiles: opts.valuesFiles,
     ignoreMissingValuesFiles: opts.ignoreMissingValuesFiles,
