@@ -182,6 +182,17 @@ describe("Kustomization build", () => {
       assert.deepEqual((await readCM("count", "vars")).data, { raw: "${NOT_DEFINED}" }, "kustomize.toolkit.fluxcd.io/substitute: disabled");
     });
 
+    test("the plan's object digests kept in state are keyed by the secret material, so they reveal none of it", async () => {
+      // The same objects built with different values of a variable they do not use: only a keyed digest differs.
+      const digests = async (value: string) =>
+        (await planKustomization("keyed", await spec("./plain", { postBuild: { substitute: { UNUSED: value } } }), undefined, ctx())).objects;
+      const [a, b, again] = [await digests("hunter2"), await digests("correct-horse"), await digests("hunter2")];
+      assert.ok(Object.keys(a).length > 0);
+      assert.deepEqual(Object.keys(a), Object.keys(b));
+      for (const id of Object.keys(a)) assert.notEqual(a[id], b[id], id);
+      assert.deepEqual(a, again, "the digests are deterministic for the same material");
+    });
+
     test("a missing required substituteFrom ConfigMap fails naming it; nothing is applied or pruned", async () => {
       const s = await spec("./vars", { postBuild: { substituteFrom: [{ kind: "ConfigMap", name: "nope" }] } });
       for (const verb of [planKustomization, applyKustomization]) {

@@ -1,5 +1,6 @@
 // After kustomize build, per object as Flux does: SOPS decryption, then postBuild substitution, then
 // commonMetadata. Errors name the object and the field to fix, never a key or a decrypted value.
+import { createHash } from "node:crypto";
 import { FluxiacError, type ObjectRef } from "../errors";
 import type { ObjectApi } from "../kube/client";
 import { DecryptError, decryptObjects, loadKeys, type Decryption } from "./decrypt";
@@ -51,16 +52,33 @@ export async function loadDecryptionKeys(spec: KustomizationBuildSpec, api: Obje
   }
 }
 
+/** PostBuildResult is the finished objects and a key for digests of them. */
+export interface PostBuildResult {
+  objects: KubeObject[];
+  /**
+   * digestKey is derived from the secret material the objects were made with (decryption keys and
+   * substituted variables), so that digests of the objects kept in IaC state cannot be used to guess
+   * those values offline. Absent when there was none.
+   */
+  digestKey?: string;
+}
+
 /**
  * postBuildObjects decrypts (with keys from loadDecryptionKeys), substitutes and labels the built
  * objects. substituteFrom references are read in namespace, the Kustomization's. Decryption and
  * substitution failures are BuildFailed errors, as in Flux; a failure to read the cluster is rethrown.
  */
-export async function postBuildObjects(objects: KubeObject[], spec: KustomizationBuildSpec, keys: string[] | undefined, api: ObjectApi, namespace: string, object: ObjectRef): Promise<KubeObject[]> {
+export async function postBuildObjects(objects: KubeObject[], spec: KustomizationBuildSpec, keys: string[] | undefined, api: ObjectApi, namespace: string, object: ObjectRef): Promise<PostBuildResult> {
   try {
     let out = await decryptObjects(objects, keys);
-    if (spec.postBuild) out = substituteObjects(out, await loadVariables(api, namespace, spec.postBuild), spec.postBuild.substituteStrategy);
-    return withCommonMetadata(out, spec.commonMetadata);
+    let variables: Map<string, string> | undefined;
+    if (spec.postBuild) {
+      variables = await loadVariables(api, namespace, spec.postBuild);
+      out = substituteObjects(out, variables, spec.postBuild.substituteStrategy);
+    }
+    const material = [...(keys ?? []), ...[...(variables ?? new Map<string, string>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`)];
+    const digestKey = material.length ? createHash("sha256").update(material.join("\n")).digest("hex") : undefined;
+    return { objects: withCommonMetadata(out, spec.commonMetadata), digestKey };
   } catch (err) {
     if (err instanceof DecryptError || err instanceof SubstituteError) throw new FluxiacError(object, "BuildFailed", err.message);
     throw err; // a cluster failure, which the caller reports

@@ -1,5 +1,5 @@
 // Kustomization engine verbs: plan (build + parallel server-side dry-run), apply (staged SSA + prune), delete.
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { buildKustomization, type KubeObject } from "../build/kustomize";
 import { loadDecryptionKeys, postBuildObjects, type KustomizationBuildSpec } from "../build/post-build";
 import { parseDuration } from "../duration";
@@ -92,8 +92,13 @@ export interface KustomizationStatus {
 /** plans lets an apply take over the plan that Pulumi's check made moments before in this process. */
 const plans = new PlanCache();
 
-function objectDigest(o: KubeObject): string {
-  return createHash("sha256").update(JSON.stringify(o)).digest("hex").slice(0, 12);
+/**
+ * objectDigest is a short digest of a built object, kept in state to tell an upstream change from drift.
+ * It is keyed (HMAC) when the build used secret material, so it reveals nothing about those values.
+ */
+function objectDigest(o: KubeObject, key?: string): string {
+  const h = key ? createHmac("sha256", key) : createHash("sha256");
+  return h.update(JSON.stringify(o)).digest("hex").slice(0, 12);
 }
 
 async function manager(name: string, spec: KustomizationSpec, ctx: ReconcileContext): Promise<ResourceManager> {
@@ -140,7 +145,7 @@ function validateApplySpec(object: ObjectRef, spec: Pick<KustomizationSpec, "ign
   }
 }
 
-async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceManager, ctx: ReconcileContext): Promise<{ objects: KubeObject[]; revision: string }> {
+async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceManager, ctx: ReconcileContext): Promise<{ objects: KubeObject[]; revision: string; digestKey?: string }> {
   const object = { kind: "Kustomization", name };
   const ref = spec.sourceRef;
   if (ref.kind !== "GitRepository" && ref.kind !== "OCIRepository" && ref.kind !== "Bucket") {
@@ -152,8 +157,8 @@ async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceMa
   try {
     const keys = await loadDecryptionKeys(spec, m.api, m.owner.namespace, object);
     const built = await buildKustomization(artifactPath, revision, spec.path, object, { ...spec, decryptionKeys: keys });
-    const objects = await postBuildObjects(built.objects, spec, keys, m.api, m.owner.namespace, object);
-    return { objects: await normalize(m, objects), revision };
+    const { objects, digestKey } = await postBuildObjects(built.objects, spec, keys, m.api, m.owner.namespace, object);
+    return { objects: await normalize(m, objects), revision, digestKey };
   } catch (err) {
     throw clusterError(object, err);
   }
@@ -167,8 +172,8 @@ async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceMa
 export async function planKustomization(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: ReconcileContext): Promise<KustomizationPlan> {
   if (spec.suspend) return suspendedPlan(previous);
   const m = await manager(name, spec, ctx);
-  const { objects, revision } = await buildObjects(name, spec, m, ctx);
-  const plan = await planObjects(name, m, spec, objects, revision, previous);
+  const { objects, revision, digestKey } = await buildObjects(name, spec, m, ctx);
+  const plan = await planObjects(name, m, spec, objects, revision, previous, digestKey);
   // The apply needs each verdict and the live object (takeover, recreate), not the dry-run copy.
   plans.put(PlanCache.key(name, spec), { objects, revision, diffs: new Map(plan.diffs.map((d) => [d.id, { ...d, dryRun: undefined }])) });
   return plan;
@@ -203,13 +208,14 @@ async function planObjects(
   objects: KubeObject[],
   revision: string,
   previous: KustomizationStatus | undefined,
+  digestKey?: string,
 ): Promise<KustomizationPlan> {
   try {
     const deferred = await deferredObjects(m, objects);
     const diffs = await diffAll(m, objects, { dryRunCreates: true, force: spec.force, ignore: spec.ignore, canRead: (o) => !deferred.has(o) });
     const inventory = inventoryOf(objects);
     const digests: Record<string, string> = {};
-    for (const o of objects) digests[entryOf(o).id] = objectDigest(o);
+    for (const o of objects) digests[entryOf(o).id] = objectDigest(o, digestKey);
     const prevIds = new Set(previous?.inventory?.entries.map((e) => e.id) ?? []);
     const changes: KustomizationChanges = { create: [], update: [], prune: [], drifted: [], skipped: [], unchanged: 0 };
     for (const d of diffs) for (const c of d.conflicts ?? []) m.log.warn(conflictWarning(d.subject, c, true));
