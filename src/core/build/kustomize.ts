@@ -112,14 +112,7 @@ export async function buildKustomization(artifactPath: string, revision: string,
       const msg = res.stderr.split(root).join("").trim().split("\n").slice(-3).join(" ");
       throw new FluxiacError(object, "BuildFailed", `kustomize build of "${path ?? "./"}" at ${revision} failed: ${msg}`);
     }
-    // The tree is removed while the output is parsed (the removal runs in the thread pool).
-    const removed = rm(root, { recursive: true, force: true });
-    removed.catch(() => {}); // awaited below
-    try {
-      return { objects: parseManifests(res.stdout, object) };
-    } finally {
-      await removed;
-    }
+    return { objects: parseManifests(res.stdout, object) };
   } finally {
     await rm(root, { recursive: true, force: true });
   }
