@@ -1,10 +1,11 @@
 // Deterministic tar.gz archives of source trees, and safe extraction (Flux's pkg/artifact/storage/archive.go).
 import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, readFileSync } from "node:fs";
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, posix, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { Transform } from "node:stream";
+import pLimit from "p-limit";
 import * as tar from "tar-stream";
 import { sha256Meter } from "./digest";
 import { ignoreRules, type IgnoreRules } from "./ignore";
@@ -212,9 +213,25 @@ export function safeEntryPath(root: string, name: string, type: string | null | 
   return target;
 }
 
-/** extract unpacks a tar.gz into root, rejecting entries that escape it. */
+/** EXTRACT_WRITES is how many small files extract writes at once. */
+const EXTRACT_WRITES = 16;
+
+/**
+ * extract unpacks a tar.gz into root, rejecting entries that escape it. Small files are read into
+ * memory and written in the background (EXTRACT_WRITES at a time) while the archive is still being
+ * read, so a tree of many small manifests is not written one file at a time; writes to the same path
+ * stay in archive order (the last entry wins, as with tar). Large files are streamed.
+ */
 export async function extract(archivePath: string, root: string): Promise<void> {
   await mkdir(root, { recursive: true });
+  const dirs = new Map<string, Promise<unknown>>();
+  const ensureDir = (d: string) => {
+    let made = dirs.get(d);
+    if (!made) dirs.set(d, (made = mkdir(d, { recursive: true })));
+    return made;
+  };
+  const limit = pLimit(EXTRACT_WRITES);
+  const writes = new Map<string, Promise<void>>();
   const ex = tar.extract();
   ex.on("entry", (h, stream, next) => {
     stream.on("error", () => {}); // the extractor reports the failure
@@ -227,9 +244,23 @@ export async function extract(archivePath: string, root: string): Promise<void> 
     }
     if (h.type === "directory") {
       stream.resume();
-      mkdir(target, { recursive: true }).then(() => done(), done);
+      ensureDir(target).then(() => done(), done);
+    } else if ((h.type === "file" || h.type === "contiguous-file") && (h.size ?? SMALL_FILE) < SMALL_FILE) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: unknown) => chunks.push(c as Buffer));
+      stream.on("end", () => {
+        const mode = (h.mode ?? 0o600) & 0o755;
+        const previous = writes.get(target) ?? Promise.resolve();
+        const write = previous.then(() => limit(async () => {
+          await ensureDir(dirname(target));
+          await writeFile(target, Buffer.concat(chunks), { mode });
+        }));
+        write.catch((err: unknown) => ex.destroy(err as Error));
+        writes.set(target, write);
+        done();
+      });
     } else if (h.type === "file" || h.type === "contiguous-file") {
-      mkdir(dirname(target), { recursive: true })
+      Promise.all([ensureDir(dirname(target)), writes.get(target)])
         .then(() => pipeline(stream, createWriteStream(target, { mode: (h.mode ?? 0o600) & 0o755 })))
         .then(() => done(), done);
     } else {
@@ -237,5 +268,11 @@ export async function extract(archivePath: string, root: string): Promise<void> 
       done();
     }
   });
-  await pipeline(createReadStream(archivePath), createGunzip(), ex);
+  try {
+    await pipeline(createReadStream(archivePath), createGunzip(), ex);
+  } finally {
+    // Never return (or let the caller remove root) while a write is still in flight.
+    await Promise.allSettled(writes.values());
+  }
+  await Promise.all(writes.values());
 }

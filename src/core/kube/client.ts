@@ -1,5 +1,6 @@
 // The cluster connection: a kubeconfig (content or default), and an object API with cached discovery.
 import * as k8s from "@kubernetes/client-node";
+import { request, type Dispatcher } from "undici";
 import type { KubeObject } from "../build/kustomize";
 
 /** ClusterConnection says which cluster to talk to. Without kubeconfig: $KUBECONFIG or ~/.kube/config. */
@@ -54,6 +55,38 @@ export class ObjectApi extends k8s.KubernetesObjectApi {
     for (const [k, v] of Object.entries(query)) if (v !== undefined) request.setQueryParam(k, v);
     request.setBody(JSON.stringify(spec));
     return this.requestPromise<T>(request);
+  }
+
+  /**
+   * patchWithoutResult sends a patch as patch does and drops the answer: for the applies and the
+   * dry-runs of creates, whose results nobody reads. It skips client-node's fetch pipeline and its
+   * typed models (JSON parse, then a walk of every field into a model class), which cost more CPU per
+   * request than the API server's own work for a small object; on two cores that is what bounds a
+   * 1,000-object apply. Auth, middleware and the pooled connection are client-node's, as in patch;
+   * a refusal throws client-node's ApiException with the server's body, as patch does.
+   */
+  async patchWithoutResult(spec: KubeObject, dryRun: string | undefined, fieldManager: string, force: boolean | undefined, patchStrategy: k8s.PatchStrategy): Promise<void> {
+    let context = this.configuration.baseServer.makeRequestContext(await this.specUriPath(spec, "patch"), k8s.HttpMethod.PATCH);
+    context.setHeaderParam("Accept", "application/json, */*;q=0.8");
+    context.setHeaderParam("Content-Type", patchStrategy);
+    const query = { dryRun, fieldManager, force: force === undefined ? undefined : String(force) };
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) context.setQueryParam(k, v);
+    context.setBody(JSON.stringify(spec));
+    // The same steps as client-node's requestPromise, up to the request itself.
+    await this.configuration.authMethods.BearerToken?.applySecurityAuthentication(context);
+    await this.configuration.authMethods.default?.applySecurityAuthentication(context);
+    for (const middleware of this.configuration.middleware) context = await middleware.pre(context).toPromise();
+    const res = await request(context.getUrl(), {
+      method: "PATCH",
+      headers: context.getHeaders(),
+      body: context.getBody() as string,
+      dispatcher: context.getDispatcher() as Dispatcher | undefined,
+      signal: context.getSignal(),
+    });
+    const text = await res.body.text();
+    if (res.statusCode < 200 || res.statusCode > 299) {
+      throw new k8s.ApiException(res.statusCode, "Unsuccessful HTTP Request", text, res.headers as Record<string, string>);
+    }
   }
 
   /** servedResources lists the resources an API group version serves (cached with the rest of discovery). */

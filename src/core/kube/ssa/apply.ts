@@ -1,4 +1,5 @@
 // Apply: staged server-side apply of only the objects whose dry-run differs from the cluster.
+import type { PatchStrategy } from "@kubernetes/client-node";
 import pLimit from "p-limit";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeObject } from "../../build/kustomize";
@@ -35,10 +36,10 @@ export class PartialApplyError extends Error {
   }
 }
 
-/** applyOne server-side applies one object with force ownership (field manager "fluxiac"). */
-export async function applyOne(m: ResourceManager, obj: KubeObject): Promise<KubeObject> {
+/** applyOne server-side applies one object with force ownership (field manager "fluxiac"); the answer is not read. */
+export async function applyOne(m: ResourceManager, obj: KubeObject): Promise<void> {
   try {
-    return (await m.api.patch(obj, undefined, undefined, FIELD_MANAGER, true, "application/apply-patch+yaml")) as KubeObject;
+    await m.api.patchWithoutResult(obj, undefined, FIELD_MANAGER, true, "application/apply-patch+yaml" as PatchStrategy);
   } catch (err) {
     const status = statusCode(err);
     throw new ApplyObjectError(objectKey(obj), "apply", status, conflictHint(status, apiMessage(err)));

@@ -1,5 +1,6 @@
 // Diff: GET plus server-side dry-run apply per object, in parallel; drift is a semantic difference.
 import { isDeepStrictEqual } from "node:util";
+import type { PatchStrategy } from "@kubernetes/client-node";
 import pLimit from "p-limit";
 import type { KubeObject } from "../../build/kustomize";
 import { apiMessage, isNotFound, objectHeader, statusCode } from "../client";
@@ -94,6 +95,16 @@ export async function dryRunApply(m: ResourceManager, obj: KubeObject): Promise<
   }
 }
 
+/** dryRunCreate asks the API server whether it would create obj, without reading its answer (see patchWithoutResult). */
+async function dryRunCreate(m: ResourceManager, obj: KubeObject): Promise<void> {
+  try {
+    await m.api.patchWithoutResult(obj, "All", FIELD_MANAGER, true, "application/apply-patch+yaml" as PatchStrategy);
+  } catch (err) {
+    const status = statusCode(err);
+    throw new ApplyObjectError(objectKey(obj), "dry-run", status, conflictHint(status, apiMessage(err)));
+  }
+}
+
 /** readLive GETs an object; undefined when it does not exist. */
 export async function readLive(m: ResourceManager, obj: KubeObject): Promise<KubeObject | undefined> {
   try {
@@ -116,7 +127,7 @@ export async function diffObject(m: ResourceManager, obj: KubeObject, opts: Diff
   const skip = skipReason(obj, live);
   if (skip) return { ...base, action: "skipped", live, skipReason: skip };
   if (!live) {
-    if (opts.kindServed && opts.dryRunCreates) await dryRunApply(m, obj);
+    if (opts.kindServed && opts.dryRunCreates) await dryRunCreate(m, obj);
     return { ...base, action: "created" };
   }
   const paths = ignoredPaths(opts.ignore, obj);
