@@ -16,7 +16,7 @@ import { tool } from "./tools.js";
 import { makeTestCa } from "./pki.js";
 import type { GitSigner } from "./git-signing.js";
 import { listen, recordCommand, serveCgi, type GitRequest } from "./git-http.js";
-import { startSshd } from "./git-ssh.js";
+import { startSshd, type SshServer } from "./git-ssh.js";
 import { must, run } from "./proc.js";
 
 export type { GitRequest } from "./git-http.js";
@@ -25,7 +25,7 @@ export type { GitRequest } from "./git-http.js";
  * GitServer is a running fixture from startGitServer: bare repositories under `root`, served over
  * file://, smart HTTP and HTTPS (basic or bearer auth) and SSH (public-key auth). Call stop() when done.
  */
-export interface GitServer {
+export interface GitServer extends Omit<SshServer, "proc"> {
   /** root is the fixture's temp dir; bare repos live in `${root}/repos/<name>.git`. */
   root: string;
   /** createRepo creates a bare repo `<name>.git` with branch `main` as HEAD and returns its handle. */
@@ -54,22 +54,6 @@ export interface GitServer {
   requests: GitRequest[];
   /** fetches counts the requests that fetched objects (upload-pack `fetch`) from a repo, by its name. */
   fetches(repo: string): number;
-  /**
-   * sshBase is `ssh://<sshUser>@127.0.0.1:<port>`. The user is the local account running the
-   * fixture (sshd can only log in the account it runs as, or any account when run as root, and
-   * there is no `git` account here), so it is `root` when the tests run as root.
-   */
-  sshBase: string;
-  /** sshUser is the user name in sshBase: the local account that runs sshd (os.userInfo().username). */
-  sshUser: string;
-  /** sshIdentity is the OpenSSH-format private key (ed25519, no passphrase) of the client key sshd authorises. */
-  sshIdentity: string;
-  /** sshIdentityFile is a file (mode 0600) holding sshIdentity, ready for `ssh -i`. */
-  sshIdentityFile: string;
-  /** knownHosts is the known_hosts line for the server's host key: `[127.0.0.1]:<port> ssh-ed25519 AAAA...`. */
-  knownHosts: string;
-  /** knownHostsFile is a file holding knownHosts, ready for `ssh -o UserKnownHostsFile=`. */
-  knownHostsFile: string;
   /** stop kills sshd, closes the HTTP server and removes root; calling it again is a no-op. */
   stop(): Promise<void>;
 }

@@ -13,14 +13,21 @@ import { tool } from "./tools.js";
 /** SshServer is a running sshd that serves the fixture's repositories over ssh://. */
 export interface SshServer {
   proc: ChildProcess;
-  /** sshBase is `ssh://<user>@127.0.0.1:<port>`. */
+  /**
+   * sshBase is `ssh://<sshUser>@127.0.0.1:<port>`. The user is the local account running the
+   * fixture (sshd can only log in the account it runs as, or any account when run as root, and
+   * there is no `git` account here), so it is `root` when the tests run as root.
+   */
   sshBase: string;
+  /** sshUser is the user name in sshBase: the local account that runs sshd (os.userInfo().username). */
   sshUser: string;
-  /** sshIdentity is the OpenSSH private key (ed25519, no passphrase) sshd authorises. */
+  /** sshIdentity is the OpenSSH-format private key (ed25519, no passphrase) of the client key sshd authorises. */
   sshIdentity: string;
+  /** sshIdentityFile is a file (mode 0600) holding sshIdentity, ready for `ssh -i`. */
   sshIdentityFile: string;
-  /** knownHosts is the known_hosts line of the server's host key; knownHostsFile holds it. */
+  /** knownHosts is the known_hosts line for the server's host key: `[127.0.0.1]:<port> ssh-ed25519 AAAA...`. */
   knownHosts: string;
+  /** knownHostsFile is a file holding knownHosts, ready for `ssh -o UserKnownHostsFile=`. */
   knownHostsFile: string;
 }
 

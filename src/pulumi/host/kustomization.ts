@@ -13,7 +13,7 @@ import {
 import type { KustomizationState } from "../../core/reconcile/kustomization-state";
 import type { SourceReference } from "../../core/reconcile/source-reference";
 import type { KustomizationBuildSpec } from "../../core/build/post-build";
-import { context, hasUnknowns, rethrow, UNKNOWN, type Props } from "./common";
+import { changedFields, context, hasUnknowns, rethrow, UNKNOWN, type Props } from "./common";
 
 function kustomizationSpec(p: Props): KustomizationSpec {
   return {
@@ -109,7 +109,7 @@ export const kustomization = {
     if (ownUnknowns(news) || !news.plan) return { changes: true };
     // A suspended Kustomization changes only when its own fields do.
     const changed =
-      KS_FIELDS.some((k) => !isDeepStrictEqual(olds[k] ?? null, news[k] ?? null)) ||
+      changedFields(olds, news, KS_FIELDS).length > 0 ||
       (!news.suspend && (hasChanges(news.plan) || olds.lastAppliedRevision !== news.plan.revision || !isDeepStrictEqual(olds.inventory, news.inventory)));
     return { changes: changed };
   },
