@@ -48,13 +48,21 @@ export class ObjectApi extends k8s.KubernetesObjectApi {
     force?: boolean,
     patchStrategy: k8s.PatchStrategy = k8s.PatchStrategy.StrategicMergePatch,
   ): Promise<T> {
+    return this.requestPromise<T>(await this.patchRequest(spec, { pretty, dryRun, fieldManager, force }, patchStrategy));
+  }
+
+  /** patchRequest is a PATCH of the object's URL with the manifest as its JSON body, as built. */
+  private async patchRequest(
+    spec: k8s.KubernetesObject,
+    query: { pretty?: string; dryRun?: string; fieldManager?: string; force?: boolean },
+    patchStrategy: k8s.PatchStrategy,
+  ): Promise<k8s.RequestContext> {
     const request = this.configuration.baseServer.makeRequestContext(await this.specUriPath(spec, "patch"), k8s.HttpMethod.PATCH);
     request.setHeaderParam("Accept", "application/json, */*;q=0.8");
     request.setHeaderParam("Content-Type", patchStrategy);
-    const query = { pretty, dryRun, fieldManager, force: force === undefined ? undefined : String(force) };
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) request.setQueryParam(k, v);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) request.setQueryParam(k, String(v));
     request.setBody(JSON.stringify(spec));
-    return this.requestPromise<T>(request);
+    return request;
   }
 
   /**
@@ -66,12 +74,7 @@ export class ObjectApi extends k8s.KubernetesObjectApi {
    * a refusal throws client-node's ApiException with the server's body, as patch does.
    */
   async patchWithoutResult(spec: KubeObject, dryRun: string | undefined, fieldManager: string, force: boolean | undefined, patchStrategy: k8s.PatchStrategy): Promise<void> {
-    let context = this.configuration.baseServer.makeRequestContext(await this.specUriPath(spec, "patch"), k8s.HttpMethod.PATCH);
-    context.setHeaderParam("Accept", "application/json, */*;q=0.8");
-    context.setHeaderParam("Content-Type", patchStrategy);
-    const query = { dryRun, fieldManager, force: force === undefined ? undefined : String(force) };
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) context.setQueryParam(k, v);
-    context.setBody(JSON.stringify(spec));
+    let context = await this.patchRequest(spec, { dryRun, fieldManager, force }, patchStrategy);
     // The same steps as client-node's requestPromise, up to the request itself.
     await this.configuration.authMethods.BearerToken?.applySecurityAuthentication(context);
     await this.configuration.authMethods.default?.applySecurityAuthentication(context);
