@@ -111,6 +111,9 @@ export interface Cluster {
   server: string;
 }
 
+/** REQUEST_TIMEOUT_MS bounds one request to the API server. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 /**
  * PooledKubeConfig reuses one connection pool for every request. client-node 2.0 creates a new undici
  * Agent per request, so each request opened a new TLS connection; the credentials and TLS settings of
@@ -121,6 +124,9 @@ class PooledKubeConfig extends k8s.KubeConfig {
 
   override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
+    // A request whose connection dies without an error (the API server killed mid-request) must not wait
+    // forever: every request gets a deadline, which turns it into a "cluster unreachable" error.
+    if (!context.getSignal()) context.setSignal(AbortSignal.timeout(REQUEST_TIMEOUT_MS));
     const dispatcher = context.getDispatcher();
     if (!dispatcher) return;
     this.pool ??= dispatcher;

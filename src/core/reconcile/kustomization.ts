@@ -118,7 +118,7 @@ async function manager(name: string, spec: KustomizationSpec, ctx: ReconcileCont
 function clusterError(object: ObjectRef, err: unknown): FluxiacError {
   if (err instanceof FluxiacError) return err;
   const msg = errorMessage(err);
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed|ECONNRESET|other side closed/i.test(msg + String((err as { cause?: unknown })?.cause ?? ""))) {
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed|ECONNRESET|other side closed|aborted due to timeout|TimeoutError/i.test(msg + String((err as { cause?: unknown })?.cause ?? ""))) {
     const subject = err instanceof ApplyObjectError ? `${err.subject} ${err.verb} failed: ` : "";
     const cause = (err instanceof ApplyObjectError ? msg.slice(`${err.subject} ${err.verb} failed: `.length) : msg).split("\n")[0];
     return new FluxiacError(object, "ClusterUnavailable", `${subject}the cluster is unreachable (${cause}); check kubeconfig and that the API server is running. Nothing was pruned`);
