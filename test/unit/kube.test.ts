@@ -76,5 +76,5 @@ test("the generator lists Kubernetes manifests and stops at nested kustomization
   assert.equal(await generateKustomization(root, dir), undefined, "an existing kustomization is kept");
   const empty = join(root, "empty");
   await mkdir(empty);
-  assert.match((await generateKustomization(root, empty))!, /namespace: _placeholder/);
+  assert.match((await generateKustomization(root, empty))!.text, /namespace: _placeholder/);
 });

@@ -9,7 +9,7 @@ import { run } from "../exec";
 import { confineBuild, ConfinementError } from "./confine";
 import { decryptSources } from "./decrypt-sources";
 import { generateKustomization } from "./generator";
-import { applyOverlay, type OverlayOptions } from "./overlay";
+import { applyOverlay, hasOverlay, type OverlayOptions } from "./overlay";
 
 /** KubeObject is a Kubernetes object as plain data. */
 export interface KubeObject {
@@ -73,12 +73,19 @@ export interface BuildOptions extends OverlayOptions {
   allowRemoteBases?: boolean;
   /** Age keys to decrypt secretGenerator sources with before the build; none: they are left as they are. */
   decryptionKeys?: string[];
+  /**
+   * Run kustomize even for a path without a kustomization file, no overlay options and only plain objects,
+   * which fluxiac otherwise reads itself: kustomize would emit exactly those objects. @default false
+   */
+  alwaysKustomize?: boolean;
 }
 
 /**
  * buildKustomization extracts the artifact, generates a kustomization.yaml if needed, writes the overlay
  * options into it, checks that every referenced file stays inside the artifact, and runs kustomize build
  * (kustomize's defaults: no plugins, no exec functions, files loaded from the kustomization's root only).
+ * A generated kustomization that lists only files of plain objects, with no overlay options, builds to
+ * exactly those objects; they are returned without running kustomize (see alwaysKustomize).
  */
 export async function buildKustomization(artifactPath: string, revision: string, path: string | undefined, object: ObjectRef, options: BuildOptions = {}): Promise<BuildResult> {
   const root = await mkdtemp(join(tmpdir(), "fluxiac-build-"));
@@ -89,9 +96,11 @@ export async function buildKustomization(artifactPath: string, revision: string,
     const dir = resolveArtifactPath(root, path, object);
     const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
     if (!isDir) throw new FluxiacError(object, "BuildFailed", `path "${path ?? "./"}" not found in artifact ${revision}: check path`);
-    await generateKustomization(root, dir).catch((err) => {
+    const generated = await generateKustomization(root, dir).catch((err) => {
       throw new FluxiacError(object, "BuildFailed", `generating a kustomization.yaml for "${path ?? "./"}" at ${revision} failed: ${errorMessage(err)}`);
     });
+    // A generated kustomization of plain objects with no overlay is an identity build: skip kustomize.
+    if (generated?.objects && !hasOverlay(options) && !options.alwaysKustomize) return { objects: generated.objects };
     await applyOverlay(dir, options).catch((err) => {
       throw new FluxiacError(object, "BuildFailed", `applying the overlay options to "${path ?? "./"}" at ${revision} failed: ${errorMessage(err)}`);
     });

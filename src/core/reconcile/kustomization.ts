@@ -2,6 +2,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { buildKustomization, type KubeObject } from "../build/kustomize";
 import { loadDecryptionKeys, postBuildObjects, type KustomizationBuildSpec } from "../build/post-build";
+import { canonicalJson } from "../canonical-json";
 import { parseDuration } from "../duration";
 import { FluxiacError, PartialFailureError, errorMessage, type ObjectRef } from "../errors";
 import { connect, type ClusterConnection } from "../kube/client";
@@ -94,11 +95,12 @@ const plans = new PlanCache();
 
 /**
  * objectDigest is a short digest of a built object, kept in state to tell an upstream change from drift.
- * It is keyed (HMAC) when the build used secret material, so it reveals nothing about those values.
+ * It is keyed (HMAC) when the build used secret material, so it reveals nothing about those values, and
+ * taken over canonical JSON, so it does not depend on the order in which the build wrote the fields.
  */
 function objectDigest(o: KubeObject, key?: string): string {
   const h = key ? createHmac("sha256", key) : createHash("sha256");
-  return h.update(JSON.stringify(o)).digest("hex").slice(0, 12);
+  return h.update(canonicalJson(o)).digest("hex").slice(0, 12);
 }
 
 async function manager(name: string, spec: KustomizationSpec, ctx: ReconcileContext): Promise<ResourceManager> {
