@@ -77,7 +77,7 @@ function countKinds(rendered: string): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-/** helmError turns a helm failure into a FluxiacError naming the HelmRelease and what to fix. */
+/** renderError turns a failure of helm template into a FluxiacError naming the HelmRelease and what to fix. */
 function renderError(object: ObjectRef, p: Prepared, err: unknown): FluxiacError {
   if (err instanceof FluxiacError) return err;
   const msg = errorMessage(err).replace(/^helm template failed: /, "");
@@ -193,6 +193,10 @@ export async function applyHelmRelease(name: string, spec: HelmReleaseSpec, prev
       }
       return (await status(s, p, driftLines(found)))!;
     }
+    // Render first: a chart or values helm refuses fail here, naming the values, before the release changes.
+    await actions.template(s, p.target).catch((err) => {
+      throw renderError(object, p, err);
+    });
     ctx.log.info(`${subject}: ${action} of release ${p.target.namespace}/${p.target.release} with chart ${p.metadata.name} ${p.metadata.version} (${reason})`);
     const installing = action === "install";
     const policy = installing ? (spec.install?.crds ?? "Create") : (spec.upgrade?.crds ?? "Skip");
