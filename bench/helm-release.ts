@@ -10,6 +10,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
+import { ArtifactStore } from "../src/core/artifact/store";
+import { silentLogger } from "../src/core/log";
+import type { HelmReleaseSpec } from "../src/core/helm/types";
+import { applyHelmRelease, planHelmRelease, type HelmReleaseStatus } from "../src/core/reconcile/helm-release";
+import { planHelmRepository } from "../src/core/reconcile/helm-repository";
 import { startControlPlane } from "../test/harness/control-plane";
 import { chartFiles, startHelmRepo, type ChartSource } from "../test/harness/helm-repo";
 import { pulumiProgram } from "../test/harness/pulumi";
@@ -72,7 +77,7 @@ async function main(): Promise<void> {
       await writeFile(join(chartDir, path), text);
     }
     const helmEnv = { ...process.env, HELM_CACHE_HOME: join(work, "helm", "cache"), HELM_CONFIG_HOME: join(work, "helm", "config"), HELM_DATA_HOME: join(work, "helm", "data") };
-    const helm = () => run(tool("helm"), ["upgrade", "--install", "bench-helm", chartDir, "--namespace", "bench-helm", "--create-namespace", "--kubeconfig", kubeconfig], { env: helmEnv });
+    const helm = (release = "bench-helm") => run(tool("helm"), ["upgrade", "--install", release, chartDir, "--namespace", release, "--create-namespace", "--kubeconfig", kubeconfig], { env: helmEnv });
     const kc = new k8s.KubeConfig();
     kc.loadFromString(cp.kubeconfig);
     const apps = kc.makeApiClient(k8s.AppsV1Api);
@@ -89,9 +94,26 @@ async function main(): Promise<void> {
       await settle();
       return time(fn);
     };
+    // The engine in-process: what the provider does under `pulumi up` (check = plan, then create/update = apply when the plan acts).
+    const ctx = { store: new ArtifactStore(join(work, "store")), log: silentLogger };
+    const repoSpec = { url: charts.url };
+    const { artifact } = await planHelmRepository("bench", repoSpec, undefined, ctx);
+    const spec: HelmReleaseSpec = {
+      chart: { spec: { chart: "bench", version: "1.x", sourceRef: { kind: "HelmRepository", name: "bench", spec: repoSpec, artifact } } },
+      namespace: "default", targetNamespace: "bench-engine", install: { disableWait: true, createNamespace: true }, upgrade: { disableWait: true }, cluster: { kubeconfig: cp.kubeconfig },
+    };
+    let status: HelmReleaseStatus | undefined;
+    const engineUp = async () => {
+      const plan = await planHelmRelease("bench", spec, status, ctx);
+      if (plan.action !== "none" || !status) status = await applyHelmRelease("bench", spec, { ...status, helmChart: plan.helmChart }, ctx);
+    };
+    console.log(`HelmRelease of a chart of ${OBJECTS} objects (ConfigMaps, Services, Deployments); one run each`);
+    const engineRow = (name: string, ours: number, base: number) =>
+      console.log(`${name.padEnd(24)} engine    ${ours.toFixed(0).padStart(7)} ms   helm upgrade --install ${base.toFixed(0).padStart(7)} ms   ratio ${(ours / base).toFixed(2)}   (in-process plan + apply)`);
+    engineRow("first install", await measure(engineUp), await measure(() => helm("bench-helm-2")));
+    engineRow("nothing changed", await measure(engineUp), await measure(() => helm("bench-helm-2")));
     const prog = await pulumiProgram("bench-helm", PROGRAM, { config: { url: { value: charts.url }, kubeconfig: { value: cp.kubeconfig, secret: true } } });
     try {
-      console.log(`HelmRelease of a chart of ${OBJECTS} objects (ConfigMaps, Services, Deployments); one run each`);
       const row = (name: string, ours: number, base: number) =>
         console.log(`${name.padEnd(24)} pulumi up ${ours.toFixed(0).padStart(7)} ms   helm upgrade --install ${base.toFixed(0).padStart(7)} ms   ratio ${(ours / base).toFixed(2)}`);
       row("first install", await measure(() => prog.stack.up()), await measure(helm));

@@ -187,6 +187,16 @@ describe("HelmRelease engine over an HTTP chart repository", () => {
     assert.deepEqual([state.revision, state.status], [1, "deployed"]);
   });
 
+  test("suspend plans and applies nothing; a dependency that is not deployed blocks the apply", async () => {
+    const before = await history();
+    const changed = await spec({ values: { color: "purple" }, suspend: true });
+    assert.deepEqual(await planHelmRelease("web", changed, state, ctx()).then((p) => [p.action, p.reason]), ["none", "suspended"]);
+    assert.deepEqual(await applyHelmRelease("web", changed, state, ctx()), state);
+    const blocked = await spec({ values: { color: "purple" }, dependsOn: [{ kind: "HelmRelease", name: "db", revision: "1.0.0", lastAppliedRevision: undefined }] });
+    await assert.rejects(applyHelmRelease("web", blocked, state, ctx()), /HelmRelease "web": dependency not ready: HelmRelease "db": it has not applied a revision yet; nothing was applied/);
+    assert.deepEqual(await history(), before, "nothing happened to the release");
+  });
+
   test("delete uninstalls the release and its objects", async () => {
     await deleteHelmRelease("web", await spec(), state, ctx());
     assert.deepEqual(await helmList(cp.kubeconfigPath, NS), []);

@@ -6,9 +6,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import YAML from "yaml";
 import { run } from "../exec";
-import { kustomizeCommand, type KubeObject } from "../build/kustomize";
+import type { KubeObject } from "../build/kustomize";
+import { withCommonMetadata, type CommonMetadata } from "../build/common-metadata";
 import { applyOverlay, type Image, type Patch } from "../build/overlay";
-import { withCommonMetadata, type CommonMetadata } from "../build/post-build";
 import type { HelmSession } from "./helm-cli";
 
 /** ORIGIN_NAME_LABEL and ORIGIN_NAMESPACE_LABEL name the HelmRelease that rendered an object (Flux's). */
@@ -44,6 +44,9 @@ async function kustomizeStep(objects: KubeObject[], step: NonNullable<PostRender
     await writeFile(join(dir, "resources.yaml"), objects.map((o) => YAML.stringify(o)).join("---\n"));
     await writeFile(join(dir, "kustomization.yaml"), "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- resources.yaml\n");
     await applyOverlay(dir, { patches: step.patches, images: step.images });
+    // Loaded only when needed: the post-renderer is a process of its own, started for every render.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { kustomizeCommand } = require("../build/kustomize") as typeof import("../build/kustomize");
     const [bin, args] = await kustomizeCommand();
     const res = await run(bin, [...args, dir]);
     if (res.code !== 0) throw new Error(`postRenderers kustomize failed: ${res.stderr.trim().split("\n").slice(-2).join(" ")}`);

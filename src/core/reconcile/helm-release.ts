@@ -10,6 +10,7 @@ import { HelmCommandError, withHelm, type HelmSession } from "../helm/helm-cli";
 import { decideAction, namespaces, prepare, type Prepared, type ReleaseAction } from "../helm/prepare";
 import { releaseName } from "../helm/release-name";
 import type { HelmSessionOptions } from "../helm/helm-cli";
+import { connect } from "../kube/client";
 import { resolveCluster } from "../kube/remote";
 import { installRelease, ReleaseFailedError, upgradeRelease } from "../helm/remediation";
 import type { HelmReleaseSpec } from "../helm/types";
@@ -59,7 +60,9 @@ export interface HelmReleaseStatus {
 /** session is where helm talks to: the management cluster, or kubeConfig's, as serviceAccountName. */
 async function session(object: ObjectRef, spec: HelmReleaseSpec, ctx: ReconcileContext): Promise<HelmSessionOptions> {
   try {
-    return { cluster: await resolveCluster(spec.cluster, namespaces(spec).namespace, spec), signal: ctx.signal };
+    const cluster = await resolveCluster(spec.cluster, namespaces(spec).namespace, spec);
+    connect(cluster);
+    return { cluster, signal: ctx.signal };
   } catch (err) {
     throw new FluxiacError(object, "ValidationFailed", errorMessage(err));
   }
@@ -109,6 +112,11 @@ const driftLines = (d: DriftedObject[]) => d.map((x) => `${x.subject}: ${x.field
  */
 export async function planHelmRelease(name: string, spec: HelmReleaseSpec, previous: Partial<HelmReleaseStatus> | undefined, ctx: ReconcileContext): Promise<HelmReleasePlan> {
   const object = { kind: "HelmRelease", name };
+  if (spec.suspend) {
+    const { chartVersion = "", valuesDigest: digest = "", configDigest = "" } = previous ?? {};
+    const target = { releaseName: releaseName(name, spec), namespace: namespaces(spec).targetNamespace };
+    return { ...target, chart: "", chartVersion, valuesDigest: digest, configDigest, action: "none", reason: "suspended", drifted: [], objects: {} };
+  }
   return withHelm(await session(object, spec, ctx), async (s) => {
     const p = await prepare(name, spec, previous?.helmChart, s, ctx);
     let objects: Record<string, number>;
@@ -175,7 +183,11 @@ async function status(s: HelmSession, p: Prepared, drifted?: string[]): Promise<
  */
 export async function applyHelmRelease(name: string, spec: HelmReleaseSpec, previous: Partial<HelmReleaseStatus> | undefined, ctx: ReconcileContext): Promise<HelmReleaseStatus> {
   const object = { kind: "HelmRelease", name };
-  if (spec.suspend && previous?.releaseName) return previous as HelmReleaseStatus;
+  if (spec.suspend) {
+    ctx.log.info(`HelmRelease "${name}": suspended; nothing done`);
+    const { releaseName: rn = releaseName(name, spec), namespace = namespaces(spec).targetNamespace, revision = 0, status = "", chartVersion = "", valuesDigest: digest = "", configDigest = "" } = previous ?? {};
+    return { ...previous, releaseName: rn, namespace, revision, status, chartVersion, valuesDigest: digest, configDigest };
+  }
   checkDependencies(object, spec);
   return withHelm(await session(object, spec, ctx), async (s) => {
     const p = await prepare(name, spec, previous?.helmChart, s, ctx);

@@ -29,6 +29,18 @@ function previousOf(p: Props | undefined): Partial<HelmReleaseStatus> | undefine
   return { helmChart: p.plan?.helmChart ?? p.helmChart, configDigest: p.configDigest ?? p.plan?.configDigest };
 }
 
+/** recordedStatus is the release status an apply recorded in the outputs. */
+function recordedStatus(o: Props): Partial<HelmReleaseStatus> {
+  const { revision, status, chartVersion, valuesDigest, configDigest, drifted, helmChart } = o;
+  return { releaseName: o.helmReleaseName, namespace: o.releaseNamespace, revision, status, chartVersion, valuesDigest, configDigest, drifted, helmChart };
+}
+
+/** withoutArtifacts drops the source artifacts from chart and chartRef: a new index revision alone changes no release (the plan compares the chart version). */
+function withoutArtifacts(p: Props): Props {
+  const strip = (ref: Props | undefined) => ref && { ...ref, artifact: null };
+  return { ...p, chart: p.chart && { spec: { ...p.chart.spec, sourceRef: strip(p.chart.spec?.sourceRef) } }, chartRef: strip(p.chartRef) };
+}
+
 /** ownUnknowns reports unknown inputs other than dependsOn. */
 function ownUnknowns(p: Props): boolean {
   const { dependsOn: _dependsOn, ...own } = p;
@@ -72,7 +84,7 @@ export const helmRelease = {
     const plan = news.plan;
     const mode = news.driftDetection?.mode ?? "disabled";
     const drift = plan.drifted?.length > 0 && (mode === "enabled" || !isDeepStrictEqual(olds.drifted ?? [], plan.drifted));
-    const changed = changedFields(olds, news, INPUT_FIELDS).length > 0 || (!news.suspend && (plan.action !== "none" || drift));
+    const changed = changedFields(withoutArtifacts(olds), withoutArtifacts(news), INPUT_FIELDS).length > 0 || (!news.suspend && (plan.action !== "none" || drift));
     return { changes: changed };
   },
   async create(inputs: Props) {
@@ -81,7 +93,7 @@ export const helmRelease = {
     return { id, outs: outputs(inputs, status) };
   },
   async update(id: string, olds: Props, news: Props) {
-    const previous = { configDigest: olds.configDigest, helmChart: news.plan?.helmChart ?? olds.helmChart };
+    const previous = { ...recordedStatus(olds), helmChart: news.plan?.helmChart ?? olds.helmChart };
     const status = await applyHelmRelease(news.name, helmReleaseSpec(news), previous, context()).catch((err) => recordPartialFailure(id, news, err));
     return { outs: outputs(news, status) };
   },
