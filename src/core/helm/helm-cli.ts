@@ -29,6 +29,8 @@ function lastLines(text: string): string {
 export interface HelmSession {
   /** dir is the session's temp dir (mode 0700). */
   dir: string;
+  /** cluster is the connection helm uses (kubeconfig content, context, impersonated user). */
+  cluster: ClusterConnection;
   /** helm runs a command and returns stdout; a non-zero exit throws HelmCommandError. */
   helm(args: string[]): Promise<string>;
   /** helmResult runs a command and returns its result, whatever its exit code. */
@@ -68,6 +70,7 @@ export async function withHelm<T>(opts: HelmSessionOptions, fn: (s: HelmSession)
       });
     const session: HelmSession = {
       dir,
+      cluster: opts.cluster ?? {},
       helmResult,
       async helm(args) {
         const res = await helmResult(args);

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { parseDuration } from "../duration";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { connect, isNotFound, type ClusterConnection } from "../kube/client";
-import { resolveCluster } from "../kube/remote";
 import { validateIgnoreRules } from "../kube/ssa/ignore";
 import type { ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "../reconcile/context";
@@ -90,22 +89,14 @@ async function readData(m: ResourceManager, kind: "ConfigMap" | "Secret", name: 
 }
 
 /**
- * prepare validates the spec, connects, gets the chart and the values, and writes into the helm session
- * the chart, the values file and the post-renderer. Errors name the HelmRelease and the field.
+ * prepare gets the chart and the values and writes into the helm session (connected to the release's
+ * cluster) the chart, the values file and the post-renderer. Errors name the HelmRelease and the field.
  */
 export async function prepare(name: string, spec: HelmReleaseSpec, previousChart: HelmChartStatus | undefined, s: HelmSession, ctx: ReconcileContext): Promise<Prepared> {
   const object = { kind: "HelmRelease", name };
-  const problems = validateHelmRelease(spec);
-  if (problems.length) throw new FluxiacError(object, "ValidationFailed", problems.join("; "));
   const { namespace, targetNamespace } = namespaces(spec);
-  let cluster: ClusterConnection;
-  let m: ResourceManager;
-  try {
-    cluster = await resolveCluster(spec.cluster, namespace, spec);
-    m = { api: connect(cluster).api, owner: { name, namespace }, log: ctx.log, concurrency: 8, signal: ctx.signal };
-  } catch (err) {
-    throw new FluxiacError(object, "ValidationFailed", errorMessage(err));
-  }
+  const cluster = s.cluster;
+  const m: ResourceManager = { api: connect(cluster).api, owner: { name, namespace }, log: ctx.log, concurrency: 8, signal: ctx.signal };
   let chart: ResolvedChart;
   let unpacked;
   try {

@@ -7,7 +7,7 @@ import * as actions from "../helm/actions";
 import { chartCRDs } from "../helm/chart";
 import { correctDrift, detectDrift, manifestObjects, type DriftedObject } from "../helm/drift";
 import { HelmCommandError, withHelm, type HelmSession } from "../helm/helm-cli";
-import { decideAction, namespaces, prepare, type Prepared, type ReleaseAction } from "../helm/prepare";
+import { decideAction, namespaces, prepare, validateHelmRelease, type Prepared, type ReleaseAction } from "../helm/prepare";
 import { releaseName } from "../helm/release-name";
 import type { HelmSessionOptions } from "../helm/helm-cli";
 import { connect } from "../kube/client";
@@ -57,8 +57,13 @@ export interface HelmReleaseStatus {
   helmChart?: HelmChartStatus;
 }
 
-/** session is where helm talks to: the management cluster, or kubeConfig's, as serviceAccountName. */
+/**
+ * session validates the spec and says where helm talks to: the management cluster, or kubeConfig's, as
+ * serviceAccountName.
+ */
 async function session(object: ObjectRef, spec: HelmReleaseSpec, ctx: ReconcileContext): Promise<HelmSessionOptions> {
+  const problems = validateHelmRelease(spec);
+  if (problems.length) throw new FluxiacError(object, "ValidationFailed", problems.join("; "));
   try {
     const cluster = await resolveCluster(spec.cluster, namespaces(spec).namespace, spec);
     connect(cluster);
