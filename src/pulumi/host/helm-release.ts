@@ -74,7 +74,8 @@ export const helmRelease = {
     try {
       const plan = await planHelmRelease(news.name, helmReleaseSpec(news), previousOf(olds), context());
       const { releaseName, namespace, ...summary } = plan;
-      return { inputs: { ...news, plan: { ...summary, release: `${namespace}/${releaseName}` } } };
+      // Pulumi's wire format has no undefined (helmChart is absent with chartRef): JSON drops it.
+      return { inputs: { ...news, plan: JSON.parse(JSON.stringify({ ...summary, release: `${namespace}/${releaseName}` })) } };
     } catch (err) {
       rethrow("HelmRelease", news.name, err);
     }
