@@ -92,7 +92,7 @@ function renderError(object: ObjectRef, p: Prepared, err: unknown): FluxiacError
   return new FluxiacError(object, "BuildFailed", `rendering chart ${p.metadata.name} ${p.metadata.version} with the values failed: ${msg}; fix values or valuesFrom (or the chart)`);
 }
 
-/** deployedState reads the release's history and, for a deployed release, the digest of its values. */
+/** releaseState reads the release's history and, for a deployed release, the digest of its values. */
 async function releaseState(s: HelmSession, p: Prepared): Promise<{ hist: actions.ReleaseInfo[]; deployedValuesDigest?: string }> {
   const hist = await actions.history(s, p.target.release, p.target.namespace);
   const last = hist.at(-1);
