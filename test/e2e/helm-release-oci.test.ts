@@ -1,6 +1,7 @@
 // HelmRelease with charts from a real OCI registry (docker-registry, charts pushed by the real helm):
 // an OCI HelmRepository (install, then an upgrade when a matching version is pushed), chartRef to an
-// OCIRepository, post-renderers (kustomize patches and images) with commonMetadata, and the crds policy.
+// OCIRepository, post-renderers (kustomize patches and images) with commonMetadata, the crds policy,
+// and the driftDetection opt-out annotation.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -39,6 +40,7 @@ spec:
     schema:
       openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
 `;
+const DRIFT_OFF = "helm.toolkit.fluxcd.io/driftDetection: disabled";
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -112,7 +114,17 @@ describe("HelmRelease with charts from an OCI registry", () => {
       targetNamespace: "default",
       releaseName: "web",
       install: { crds: "CreateReplace", disableWait: true },
-      postRenderers: [{ kustomize: { patches: [{ patch: "- op: replace\n  path: /spec/replicas\n  value: 3\n", target: { kind: "Deployment" } }], images: [{ name: "nginx", newTag: "1.27" }] } }],
+      postRenderers: [
+        {
+          kustomize: {
+            patches: [
+              { patch: "- op: replace\n  path: /spec/replicas\n  value: 3\n", target: { kind: "Deployment" } },
+              { patch: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  annotations:\n    ${DRIFT_OFF}\n`, target: { kind: "ConfigMap" } },
+            ],
+            images: [{ name: "nginx", newTag: "1.27" }],
+          },
+        },
+      ],
       commonMetadata: { labels: { team: "shop" }, annotations: { owner: "platform" } },
       cluster: { kubeconfig: cp.kubeconfig },
     };
@@ -128,6 +140,13 @@ describe("HelmRelease with charts from an OCI registry", () => {
     assert.equal((await crds.readCustomResourceDefinition({ name: "gadgets.example.com" })).spec.group, "example.com");
     const cm = await core.readNamespacedConfigMap({ name: "web", namespace: "default" });
     assert.equal(cm.metadata?.labels?.team, "shop");
+    // Drift of an object annotated helm.toolkit.fluxcd.io/driftDetection: disabled is not looked at.
+    assert.equal(cm.metadata?.annotations?.["helm.toolkit.fluxcd.io/driftDetection"], "disabled");
+    const merge = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
+    await core.patchNamespacedConfigMap({ name: "web", namespace: "default", body: { data: { color: "hand-made" } }, fieldManager: "intruder" }, merge);
+    await apps.patchNamespacedDeployment({ name: "web", namespace: "default", body: { spec: { replicas: 5 } }, fieldManager: "intruder" }, merge);
+    const drift = await planHelmRelease("web", { ...spec, driftDetection: { mode: "enabled" } }, state, ctx());
+    assert.deepEqual(drift.drifted, ["Deployment/default/web: spec"]);
     const changed = await planHelmRelease("web", { ...spec, commonMetadata: { labels: { team: "checkout" } } }, state, ctx());
     assert.deepEqual([changed.action, changed.reason], ["upgrade", "postRenderers or commonMetadata changed"]);
     await deleteHelmRelease("web", spec, state, ctx());
