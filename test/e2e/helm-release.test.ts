@@ -14,7 +14,7 @@ import { applyHelmRelease, deleteHelmRelease, planHelmRelease, type HelmReleaseS
 import { planHelmRepository } from "../../src/core/reconcile/helm-repository";
 import type { HelmReleaseSpec } from "../../src/core/helm/types";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
-import { appChart, helmCli, helmHistory, helmList, strictChart } from "../harness/helm-charts";
+import { appChart, helmCli, helmHistory, helmList, podTestChart, strictChart } from "../harness/helm-charts";
 import { startHelmRepo, type HelmRepoServer } from "../harness/helm-repo";
 import { toolsBin } from "../harness/tools";
 
@@ -61,6 +61,7 @@ describe("HelmRelease engine over an HTTP chart repository", () => {
     await charts.addChart(appChart("1.0.0"));
     await charts.addChart(appChart("2.0.0", { failingHook: true }));
     await charts.addChart(strictChart());
+    await charts.addChart(podTestChart());
   });
   after(async () => {
     await Promise.all([cp?.stop(), charts?.stop()]);
@@ -195,6 +196,19 @@ describe("HelmRelease engine over an HTTP chart repository", () => {
     const blocked = await spec({ values: { color: "purple" }, dependsOn: [{ kind: "HelmRelease", name: "db", revision: "1.0.0", lastAppliedRevision: undefined }] });
     await assert.rejects(applyHelmRelease("web", blocked, state, ctx()), /HelmRelease "web": dependency not ready: HelmRelease "db": it has not applied a revision yet; nothing was applied/);
     assert.deepEqual(await history(), before, "nothing happened to the release");
+  });
+
+  test("failing tests fail the install and are remediated by uninstall; with test.ignoreFailures the release stays", async () => {
+    const tested = async (extra: Partial<HelmReleaseSpec>) => spec({ releaseName: "tested", test: { enable: true, timeout: "3s" }, ...extra }, { chart: "tested", version: "1.0.0" });
+    await assert.rejects(
+      applyHelmRelease("tested", await tested({ install: { remediation: { retries: 0, remediateLastFailure: true } } }), undefined, ctx()),
+      /HelmRelease "tested": install failed: tests failed: .*; the release was uninstalled \(install\.remediation, 1 attempt\)/,
+    );
+    assert.equal((await helmList(cp.kubeconfigPath, NS)).includes("tested"), false, "the failed install was uninstalled");
+    const kept = await applyHelmRelease("tested", await tested({ test: { enable: true, timeout: "3s", ignoreFailures: true } }), undefined, ctx());
+    assert.equal(kept.status, "deployed");
+    assert.ok(warnings.some((w) => w.includes('HelmRelease "tested": tests failed, ignored (test.ignoreFailures)')), warnings.join("\n"));
+    await deleteHelmRelease("tested", await tested({}), kept, ctx());
   });
 
   test("delete uninstalls the release and its objects", async () => {

@@ -13,6 +13,8 @@ const TEST_HOOK =
   'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-test\n  annotations:\n    "helm.sh/hook": test\ndata:\n  ok: "true"\n';
 const FAILING_HOOK =
   'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_A_Valid_Name\n  annotations:\n    "helm.sh/hook": pre-upgrade,pre-install\ndata:\n  x: "1"\n';
+const POD_TEST_HOOK =
+  'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-pod-test\n  annotations:\n    "helm.sh/hook": test\nspec:\n  restartPolicy: Never\n  containers:\n  - name: check\n    image: busybox\n';
 const SCHEMA = JSON.stringify({ $schema: "http://json-schema.org/schema#", type: "object", properties: { replicas: { type: "integer" } } });
 
 /** appChart is chart "app": a ConfigMap (data.color, data.version) and a test hook; from 1.1.0 on also a Service. */
@@ -26,6 +28,11 @@ export function appChart(version: string, opts: { failingHook?: boolean } = {}):
 /** strictChart is chart "strict", whose values.schema.json wants replicas to be an integer. */
 export function strictChart(version = "1.0.0"): ChartSource {
   return { name: "strict", version, values: "replicas: 1\ncolor: blue\n", files: { "values.schema.json": SCHEMA, "templates/configmap.yaml": CONFIGMAP } };
+}
+
+/** podTestChart is chart "tested": a ConfigMap and a test hook Pod, which never runs without a kubelet (helm test times out). */
+export function podTestChart(version = "1.0.0"): ChartSource {
+  return { name: "tested", version, values: "color: blue\n", files: { "templates/configmap.yaml": CONFIGMAP, "templates/tests/pod.yaml": POD_TEST_HOOK } };
 }
 
 /** helmCli runs the real helm against a kubeconfig file and returns stdout (rejects on failure). */
