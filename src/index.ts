@@ -36,3 +36,8 @@ export * from "./core/reconcile/source-reference";
 export * from "./core/kube/inventory";
 export type { ChangeSet, ChangeSetEntry, Action } from "./core/kube/ssa/changeset";
 export type { ClusterConnection } from "./core/kube/client";
+export * from "./core/reconcile/helm-release";
+export * from "./core/helm/types";
+export { composeValues, mergeMaps, valuesDigest, ValuesError, type Values, type ValuesReference, type ValuesSpec } from "./core/helm/values";
+export { releaseName, shortenName } from "./core/helm/release-name";
+export type { PostRenderer, PostRenderSpec } from "./core/helm/post-render";

@@ -18,6 +18,9 @@ export type Reason =
   | "PruneFailed"
   | "DeleteFailed"
   | "HealthCheckFailed"
+  | "InstallFailed"
+  | "UpgradeFailed"
+  | "UninstallFailed"
   | "DependencyNotReady"
   | "ClusterUnavailable";
 

@@ -6,6 +6,7 @@ export { UNKNOWN, hasUnknowns } from "./host/common";
 export { bucket } from "./host/bucket";
 export { gitRepository } from "./host/git-repository";
 export { helmChart } from "./host/helm-chart";
+export { helmRelease } from "./host/helm-release";
 export { helmRepository } from "./host/helm-repository";
 export { kustomization } from "./host/kustomization";
 export { ociRepository } from "./host/oci-repository";

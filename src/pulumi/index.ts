@@ -3,6 +3,10 @@ export { GitRepository, type GitRepositoryArgs, type GitAuthArgs, type GitReposi
 export { Bucket, type BucketArgs, type BucketAuthArgs } from "./bucket";
 export { HelmRepository, type HelmRepositoryArgs, type HelmRepositoryAuthArgs } from "./helm-repository";
 export { HelmChart, type HelmChartArgs } from "./helm-chart";
+export { HelmRelease, type HelmReleaseArgs, type HelmReleaseChartArgs, type HelmReleasePlanOutput } from "./helm-release";
+export type { CRDsPolicy, DriftDetection, InstallSpec, Remediation, RollbackSpec, TestSpec, UninstallSpec, UpgradeSpec } from "../core/helm/types";
+export type { ValuesReference } from "../core/helm/values";
+export type { PostRenderer } from "../core/helm/post-render";
 export { OCIRepository, type OCIRepositoryArgs, type OCIAuthArgs } from "./oci-repository";
 export {
   Kustomization,

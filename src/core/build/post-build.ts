@@ -5,14 +5,11 @@ import { FluxiacError, type ObjectRef } from "../errors";
 import type { ObjectApi } from "../kube/client";
 import { DecryptError, decryptObjects, loadKeys, type Decryption } from "./decrypt";
 import type { KubeObject } from "./kustomize";
+import { withCommonMetadata, type CommonMetadata } from "./common-metadata";
+
+export { withCommonMetadata, type CommonMetadata };
 import type { OverlayOptions } from "./overlay";
 import { loadVariables, substituteObjects, SubstituteError, type PostBuild } from "./substitute";
-
-/** CommonMetadata are labels and annotations set on every built object. */
-export interface CommonMetadata {
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
 
 /** KustomizationBuildSpec are a Kustomization's build fields (Flux's names). */
 export interface KustomizationBuildSpec extends OverlayOptions {
@@ -23,19 +20,6 @@ export interface KustomizationBuildSpec extends OverlayOptions {
   decryption?: Decryption;
   /** Allow remote bases (URLs in resources, bases and components). @default false */
   allowRemoteBases?: boolean;
-}
-
-/** withCommonMetadata returns the objects with commonMetadata's labels and annotations merged in. */
-export function withCommonMetadata(objects: KubeObject[], cm: CommonMetadata | undefined): KubeObject[] {
-  if (!cm || (!Object.keys(cm.labels ?? {}).length && !Object.keys(cm.annotations ?? {}).length)) return objects;
-  return objects.map((o) => ({
-    ...o,
-    metadata: {
-      ...o.metadata,
-      ...(cm.labels && Object.keys(cm.labels).length ? { labels: { ...o.metadata.labels, ...cm.labels } } : {}),
-      ...(cm.annotations && Object.keys(cm.annotations).length ? { annotations: { ...o.metadata.annotations, ...cm.annotations } } : {}),
-    },
-  }));
 }
 
 /**

@@ -9,6 +9,8 @@ import type { KustomizationHealth } from "./kustomization-health";
  */
 export interface KustomizationDependency {
   name: string;
+  /** The dependency's kind. @default "Kustomization" */
+  kind?: "Kustomization" | "HelmRelease";
   /** Revision of the dependency's source artifact now. */
   revision?: string;
   /** Revision the dependency last applied successfully (health included). */
@@ -77,11 +79,11 @@ export function checkDependencies(object: ObjectRef, spec: DependsOnSpec): void 
   for (const dep of spec.dependsOn ?? []) {
     if (spec.readyExpr) {
       const result = run(spec.readyExpr, { dep: depInput(dep), self: { metadata: { name: object.name } } });
-      if (result !== true) problems.push(`Kustomization "${dep.name}": readyExpr ${isCelError(result) ? `failed (${result.message})` : "is not true"}`);
+      if (result !== true) problems.push(`${dep.kind ?? "Kustomization"} "${dep.name}": readyExpr ${isCelError(result) ? `failed (${result.message})` : "is not true"}`);
       continue;
     }
     const why = dependencyNotReady(dep);
-    if (why) problems.push(`Kustomization "${dep.name}": ${why}`);
+    if (why) problems.push(`${dep.kind ?? "Kustomization"} "${dep.name}": ${why}`);
   }
   if (problems.length) {
     throw new FluxiacError(object, "DependencyNotReady", `dependency not ready: ${problems.join("; ")}; nothing was applied. Reconcile the dependency first (pulumi up), or remove it from dependsOn`);

@@ -13,7 +13,8 @@ export const helmRepository = sourceProvider<HelmRepositorySpec>({
   validate: validateHelmRepository,
   async plan(name, spec, olds, ctx) {
     const { artifact } = await planHelmRepository(name, spec, olds && { artifact: olds.artifact, observedUrl: olds.url }, ctx);
-    return { artifact };
+    // An OCI repository has no artifact; Pulumi's wire format takes null, not undefined.
+    return { artifact: artifact ?? null };
   },
   ensure: ensureHelmRepositoryArtifact,
   fields: [...SPEC, "artifact"],

@@ -1,0 +1,114 @@
+// Helm's release actions through the helm CLI: install, upgrade, test, rollback, uninstall, and the
+// reads (history, manifest, values, template). Each takes an options object with Flux's field names.
+import { parseDuration } from "../duration";
+import type { HelmSession } from "./helm-cli";
+import type { InstallSpec, RollbackSpec, TestSpec, UninstallSpec, UpgradeSpec } from "./types";
+import type { Values } from "./values";
+
+/** ReleaseInfo is one entry of `helm history`. */
+export interface ReleaseInfo {
+  revision: number;
+  status: string;
+  /** `<chart name>-<chart version>`. */
+  chart: string;
+  app_version?: string;
+  description?: string;
+}
+
+/** ReleaseTarget is the release an action works on and how it is rendered. */
+export interface ReleaseTarget {
+  release: string;
+  namespace: string;
+  chartDir: string;
+  /** Path of the 0600 values file in the session dir. */
+  valuesFile: string;
+  /** Flags that install the post-renderer. */
+  postRender: string[];
+  /** spec.timeout, a duration. */
+  timeout: string;
+  maxHistory: number;
+}
+
+/** helmDuration turns a Flux duration into one Helm's Go parser reads. */
+export function helmDuration(value: string, field: string): string {
+  return `${Math.max(1, Math.round(parseDuration(value, field) / 1000))}s`;
+}
+
+function waitArgs(o: { disableWait?: boolean; disableWaitForJobs?: boolean }): string[] {
+  if (o.disableWait) return [];
+  return o.disableWaitForJobs ? ["--wait"] : ["--wait", "--wait-for-jobs"];
+}
+
+const flag = (on: boolean | undefined, name: string) => (on ? [name] : []);
+
+/** history lists the release's versions, oldest first; empty when there is no such release. */
+export async function history(s: HelmSession, release: string, namespace: string): Promise<ReleaseInfo[]> {
+  const res = await s.helmResult(["history", release, "--namespace", namespace, "--output", "json", "--max", "256"]);
+  if (res.code !== 0) {
+    if (/release: not found/.test(res.stderr)) return [];
+    throw new Error(`helm history failed: ${res.stderr.trim().split("\n").pop()}`);
+  }
+  return (JSON.parse(res.stdout || "[]") as ReleaseInfo[]).sort((a, b) => a.revision - b.revision);
+}
+
+/** template renders the chart with the values and the post-renderer, hooks included, as `helm template`. */
+export function template(s: HelmSession, t: ReleaseTarget): Promise<string> {
+  return s.helm(["template", t.release, t.chartDir, "--namespace", t.namespace, "--values", t.valuesFile, ...t.postRender]);
+}
+
+/** manifest is the manifest of the release's current version (`helm get manifest`). */
+export function manifest(s: HelmSession, release: string, namespace: string): Promise<string> {
+  return s.helm(["get", "manifest", release, "--namespace", namespace]);
+}
+
+/** releaseValues are the user-supplied values of the release's current version (`helm get values`). */
+export async function releaseValues(s: HelmSession, release: string, namespace: string): Promise<Values> {
+  return (JSON.parse((await s.helm(["get", "values", release, "--namespace", namespace, "--output", "json"])) || "{}") ?? {}) as Values;
+}
+
+/** install runs `helm install` with spec.install's options. */
+export function install(s: HelmSession, t: ReleaseTarget, o: InstallSpec, skipCRDs: boolean): Promise<string> {
+  return s.helm([
+    "install", t.release, t.chartDir, "--namespace", t.namespace, "--values", t.valuesFile, ...t.postRender,
+    "--timeout", helmDuration(o.timeout ?? t.timeout, "install.timeout"), ...waitArgs(o),
+    ...flag(o.disableHooks, "--no-hooks"), ...flag(o.disableOpenAPIValidation, "--disable-openapi-validation"),
+    ...flag(o.replace, "--replace"), ...flag(o.createNamespace, "--create-namespace"), ...flag(skipCRDs, "--skip-crds"),
+  ]);
+}
+
+/** upgrade runs `helm upgrade` with spec.upgrade's options and maxHistory. */
+export function upgrade(s: HelmSession, t: ReleaseTarget, o: UpgradeSpec): Promise<string> {
+  return s.helm([
+    "upgrade", t.release, t.chartDir, "--namespace", t.namespace, "--values", t.valuesFile, ...t.postRender,
+    "--timeout", helmDuration(o.timeout ?? t.timeout, "upgrade.timeout"), ...waitArgs(o), "--history-max", String(t.maxHistory),
+    ...flag(o.disableHooks, "--no-hooks"), ...flag(o.disableOpenAPIValidation, "--disable-openapi-validation"),
+    ...flag(o.force, "--force"), ...flag(o.preserveValues, "--reuse-values"), ...flag(o.cleanupOnFail, "--cleanup-on-fail"),
+    // The chart's crds/ are handled by the crds policy, never by helm upgrade.
+    "--skip-crds",
+  ]);
+}
+
+/** test runs `helm test` with spec.test's filters. */
+export function test(s: HelmSession, t: Pick<ReleaseTarget, "release" | "namespace" | "timeout">, o: TestSpec): Promise<string> {
+  const filters = (o.filters ?? []).flatMap((f) => ["--filter", `${f.exclude ? "!" : ""}name=${f.name}`]);
+  return s.helm(["test", t.release, "--namespace", t.namespace, "--timeout", helmDuration(o.timeout ?? t.timeout, "test.timeout"), ...filters]);
+}
+
+/** rollback runs `helm rollback` to a revision with spec.rollback's options. */
+export function rollback(s: HelmSession, t: Pick<ReleaseTarget, "release" | "namespace" | "timeout" | "maxHistory">, revision: number, o: RollbackSpec): Promise<string> {
+  return s.helm([
+    "rollback", t.release, String(revision), "--namespace", t.namespace,
+    "--timeout", helmDuration(o.timeout ?? t.timeout, "rollback.timeout"), ...waitArgs(o), "--history-max", String(t.maxHistory),
+    ...flag(o.disableHooks, "--no-hooks"), ...flag(o.force, "--force"), ...flag(o.recreate, "--recreate-pods"), ...flag(o.cleanupOnFail, "--cleanup-on-fail"),
+  ]);
+}
+
+/** uninstall runs `helm uninstall` with spec.uninstall's options; a release that is gone already is fine. */
+export async function uninstall(s: HelmSession, t: Pick<ReleaseTarget, "release" | "namespace" | "timeout">, o: UninstallSpec): Promise<void> {
+  const res = await s.helmResult([
+    "uninstall", t.release, "--namespace", t.namespace, "--timeout", helmDuration(o.timeout ?? t.timeout, "uninstall.timeout"),
+    ...flag(!o.disableWait, "--wait"), ...flag(o.disableHooks, "--no-hooks"), ...flag(o.keepHistory, "--keep-history"),
+    "--cascade", o.deletionPropagation ?? "background",
+  ]);
+  if (res.code !== 0 && !/not found/.test(res.stderr)) throw new Error(`helm uninstall failed: ${res.stderr.trim().split("\n").slice(-2).join(" ").replace(/^Error: /, "")}`);
+}

@@ -1,0 +1,257 @@
+// HelmRelease engine verbs: plan (resolve the chart, merge the values, render, compare with the release,
+// detect drift), apply (install or upgrade with remediation, tests, drift correction), delete (uninstall).
+// Releases are ordinary Helm releases, made by the helm CLI.
+import YAML from "yaml";
+import { FluxiacError, PartialFailureError, errorMessage, type ObjectRef } from "../errors";
+import * as actions from "../helm/actions";
+import { chartCRDs } from "../helm/chart";
+import { correctDrift, detectDrift, manifestObjects, type DriftedObject } from "../helm/drift";
+import { HelmCommandError, withHelm, type HelmSession } from "../helm/helm-cli";
+import { decideAction, namespaces, prepare, validateHelmRelease, type Prepared, type ReleaseAction } from "../helm/prepare";
+import { releaseName } from "../helm/release-name";
+import type { HelmSessionOptions } from "../helm/helm-cli";
+import { connect } from "../kube/client";
+import { resolveCluster } from "../kube/remote";
+import { installRelease, ReleaseFailedError, upgradeRelease } from "../helm/remediation";
+import type { HelmReleaseSpec } from "../helm/types";
+import { valuesDigest } from "../helm/values";
+import type { KubeObject } from "../build/kustomize";
+import { applyOne } from "../kube/ssa/apply";
+import { readLive } from "../kube/ssa/diff";
+import type { ReconcileContext } from "./context";
+import { checkDependencies } from "./depends-on";
+import type { HelmChartStatus } from "./helm-chart";
+
+/** HelmReleasePlan is what preview shows. */
+export interface HelmReleasePlan {
+  releaseName: string;
+  namespace: string;
+  chart: string;
+  chartVersion: string;
+  valuesDigest: string;
+  configDigest: string;
+  action: ReleaseAction;
+  /** Why the action: "chart app-1.0.0 → app-1.1.0", "values changed", "no release exists", "up to date". */
+  reason: string;
+  /** Objects of the release that differ from the cluster: `Kind/namespace/name: fields`. */
+  drifted: string[];
+  /** The rendered chart's objects (hooks left out), counted by kind. */
+  objects: Record<string, number>;
+  /** The HelmChart made for spec.chart, for the next plan to reuse. */
+  helmChart?: HelmChartStatus;
+}
+
+/** HelmReleaseStatus is what apply records: the Helm release as it is now. */
+export interface HelmReleaseStatus {
+  releaseName: string;
+  namespace: string;
+  /** The Helm release version (`helm history`'s revision). */
+  revision: number;
+  /** Helm's status of that version: deployed, failed, … */
+  status: string;
+  chartVersion: string;
+  valuesDigest: string;
+  configDigest: string;
+  /** Drift found (and, with mode enabled, corrected) by the last apply. */
+  drifted?: string[];
+  helmChart?: HelmChartStatus;
+}
+
+/**
+ * session validates the spec and says where helm talks to: the management cluster, or kubeConfig's, as
+ * serviceAccountName.
+ */
+async function session(object: ObjectRef, spec: HelmReleaseSpec, ctx: ReconcileContext): Promise<HelmSessionOptions> {
+  const problems = validateHelmRelease(spec);
+  if (problems.length) throw new FluxiacError(object, "ValidationFailed", problems.join("; "));
+  try {
+    const cluster = await resolveCluster(spec.cluster, namespaces(spec).namespace, spec);
+    connect(cluster);
+    return { cluster, signal: ctx.signal };
+  } catch (err) {
+    throw new FluxiacError(object, "ValidationFailed", errorMessage(err));
+  }
+}
+
+const isHook = (o: KubeObject) => Boolean(o.metadata?.annotations?.["helm.sh/hook"]);
+
+/** countKinds counts rendered objects by kind, hooks left out. */
+function countKinds(rendered: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const doc of YAML.parseAllDocuments(rendered)) {
+    const o = doc.toJS() as KubeObject | null;
+    if (o?.kind && !isHook(o)) counts[o.kind] = (counts[o.kind] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** renderError turns a failure of helm template into a FluxiacError naming the HelmRelease and what to fix. */
+function renderError(object: ObjectRef, p: Prepared, err: unknown): FluxiacError {
+  if (err instanceof FluxiacError) return err;
+  const msg = errorMessage(err).replace(/^helm template failed: /, "");
+  return new FluxiacError(object, "BuildFailed", `rendering chart ${p.metadata.name} ${p.metadata.version} with the values failed: ${msg}; fix values or valuesFrom (or the chart)`);
+}
+
+/** releaseState reads the release's history and, for a deployed release, the digest of its values. */
+async function releaseState(s: HelmSession, p: Prepared): Promise<{ hist: actions.ReleaseInfo[]; deployedValuesDigest?: string }> {
+  const hist = await actions.history(s, p.target.release, p.target.namespace);
+  const last = hist.at(-1);
+  if (last?.status !== "deployed") return { hist };
+  return { hist, deployedValuesDigest: valuesDigest(await actions.releaseValues(s, p.target.release, p.target.namespace)) };
+}
+
+/** drift detects drift of the deployed release when driftDetection.mode is enabled or warn. */
+async function drift(s: HelmSession, p: Prepared, spec: HelmReleaseSpec): Promise<DriftedObject[]> {
+  if ((spec.driftDetection?.mode ?? "disabled") === "disabled") return [];
+  const objects = await manifestObjects(p.m, await actions.manifest(s, p.target.release, p.target.namespace), p.target.namespace);
+  return detectDrift(p.m, objects, spec.driftDetection?.ignore);
+}
+
+const driftLines = (d: DriftedObject[]) => d.map((x) => `${x.subject}: ${x.fields.join(", ")}`);
+
+/**
+ * planHelmRelease resolves the chart (downloading only a new version), merges the values, renders the
+ * chart with `helm template` (post-renderers included), decides install / upgrade / nothing against the
+ * release in the cluster and, when nothing else changes, dry-runs the release's manifest for drift.
+ * Nothing is written to the cluster.
+ */
+export async function planHelmRelease(name: string, spec: HelmReleaseSpec, previous: Partial<HelmReleaseStatus> | undefined, ctx: ReconcileContext): Promise<HelmReleasePlan> {
+  const object = { kind: "HelmRelease", name };
+  if (spec.suspend) {
+    const { chartVersion = "", valuesDigest: digest = "", configDigest = "" } = previous ?? {};
+    const target = { releaseName: releaseName(name, spec), namespace: namespaces(spec).targetNamespace };
+    return { ...target, chart: "", chartVersion, valuesDigest: digest, configDigest, action: "none", reason: "suspended", drifted: [], objects: {} };
+  }
+  return withHelm(await session(object, spec, ctx), async (s) => {
+    const p = await prepare(name, spec, previous?.helmChart, s, ctx);
+    let objects: Record<string, number>;
+    try {
+      objects = countKinds(await actions.template(s, p.target));
+    } catch (err) {
+      throw renderError(object, p, err);
+    }
+    const { hist, deployedValuesDigest } = await guard(object, () => releaseState(s, p));
+    const { action, reason } = decideAction(p, hist.at(-1), deployedValuesDigest, previous?.configDigest);
+    const drifted = action === "none" ? driftLines(await guard(object, () => drift(s, p, spec))) : [];
+    return {
+      releaseName: p.target.release, namespace: p.target.namespace, chart: p.metadata.name, chartVersion: p.metadata.version,
+      valuesDigest: p.valuesDigest, configDigest: p.configDigest, action, reason, drifted, objects, helmChart: p.chart.helmChart,
+    };
+  });
+}
+
+/** guard turns a failure to talk to the cluster through helm or the API into a FluxiacError. */
+async function guard<T>(object: ObjectRef, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof FluxiacError) throw err;
+    throw new FluxiacError(object, "ClusterUnavailable", `${errorMessage(err)}; check kubeconfig and that the API server is running`);
+  }
+}
+
+/**
+ * applyCRDs applies the chart's crds/ as the policy says: Create creates those missing, CreateReplace
+ * applies them all (server-side, forced). Returns whether helm install must skip crds/.
+ */
+async function applyCRDs(p: Prepared, policy: "Skip" | "Create" | "CreateReplace", installing: boolean): Promise<boolean> {
+  if (policy === "Skip") return true;
+  if (policy === "Create" && installing) return false; // helm install creates them
+  for (const text of await chartCRDs(p.target.chartDir)) {
+    for (const doc of YAML.parseAllDocuments(text)) {
+      const crd = doc.toJS() as KubeObject | null;
+      if (!crd?.kind) continue;
+      if (policy === "CreateReplace" || !(await readLive(p.m, crd))) await applyOne(p.m, crd);
+    }
+  }
+  return true;
+}
+
+/** status reads the release's last version as a HelmReleaseStatus. */
+async function status(s: HelmSession, p: Prepared, drifted?: string[]): Promise<HelmReleaseStatus | undefined> {
+  const last = (await actions.history(s, p.target.release, p.target.namespace)).at(-1);
+  if (!last) return undefined;
+  const chartVersion = last.chart.startsWith(`${p.metadata.name}-`) ? last.chart.slice(p.metadata.name.length + 1) : last.chart;
+  const digest = last.status === "deployed" ? valuesDigest(await actions.releaseValues(s, p.target.release, p.target.namespace)) : "";
+  return {
+    releaseName: p.target.release, namespace: p.target.namespace, revision: last.revision, status: last.status, chartVersion,
+    valuesDigest: digest, configDigest: p.configDigest, ...(drifted?.length ? { drifted } : {}), ...(p.chart.helmChart ? { helmChart: p.chart.helmChart } : {}),
+  };
+}
+
+/**
+ * applyHelmRelease installs or upgrades the release when the chart, values or post-render settings
+ * changed (or the last version failed), remediating failures as spec.install/upgrade.remediation say,
+ * runs the tests when spec.test.enable, and otherwise corrects drift (driftDetection.mode enabled) or
+ * reports it (warn). A failure after the release changed is a PartialFailureError carrying the release's
+ * status, so the front-end records it.
+ */
+export async function applyHelmRelease(name: string, spec: HelmReleaseSpec, previous: Partial<HelmReleaseStatus> | undefined, ctx: ReconcileContext): Promise<HelmReleaseStatus> {
+  const object = { kind: "HelmRelease", name };
+  if (spec.suspend) {
+    ctx.log.info(`HelmRelease "${name}": suspended; nothing done`);
+    const { releaseName: rn = releaseName(name, spec), namespace = namespaces(spec).targetNamespace, revision = 0, status = "", chartVersion = "", valuesDigest: digest = "", configDigest = "" } = previous ?? {};
+    return { ...previous, releaseName: rn, namespace, revision, status, chartVersion, valuesDigest: digest, configDigest };
+  }
+  checkDependencies(object, spec);
+  return withHelm(await session(object, spec, ctx), async (s) => {
+    const p = await prepare(name, spec, previous?.helmChart, s, ctx);
+    const subject = `HelmRelease "${name}"`;
+    const { hist, deployedValuesDigest } = await guard(object, () => releaseState(s, p));
+    const last = hist.at(-1);
+    const { action, reason } = decideAction(p, last, deployedValuesDigest, previous?.configDigest);
+    if (action === "none") {
+      const found = await guard(object, () => drift(s, p, spec));
+      if (found.length && spec.driftDetection?.mode === "enabled") {
+        await guard(object, () => correctDrift(p.m, found));
+        ctx.log.info(`${subject}: corrected drift of ${driftLines(found).join("; ")}`);
+      } else if (found.length) {
+        ctx.log.warn(`${subject}: drift detected (driftDetection.mode warn, not corrected): ${driftLines(found).join("; ")}`);
+      }
+      return (await status(s, p, driftLines(found)))!;
+    }
+    // Render first: a chart or values helm refuses fail here, naming the values, before the release changes.
+    await actions.template(s, p.target).catch((err) => {
+      throw renderError(object, p, err);
+    });
+    ctx.log.info(`${subject}: ${action} of release ${p.target.namespace}/${p.target.release} with chart ${p.metadata.name} ${p.metadata.version} (${reason})`);
+    const installing = action === "install";
+    const policy = installing ? (spec.install?.crds ?? "Create") : (spec.upgrade?.crds ?? "Skip");
+    const run = { s, t: { ...p.target }, spec, log: ctx.log, subject, skipCRDs: false };
+    try {
+      run.skipCRDs = await applyCRDs(p, policy, installing);
+      if (installing) {
+        // A release uninstalled with keepHistory keeps its name: install replaces it.
+        const replace = last?.status === "uninstalled" || spec.install?.replace;
+        await installRelease({ ...run, spec: { ...spec, install: { ...spec.install, replace } } });
+      } else {
+        const deployed = [...hist].reverse().find((h) => h.status === "deployed" || h.status === "superseded");
+        await upgradeRelease(run, deployed?.revision);
+      }
+    } catch (err) {
+      const reasonCode = installing ? "InstallFailed" : "UpgradeFailed";
+      const msg = err instanceof ReleaseFailedError || err instanceof HelmCommandError ? err.message : `${action} failed: ${errorMessage(err)}`;
+      const now = await status(s, p).catch(() => undefined);
+      if (now) throw new PartialFailureError(object, reasonCode, `${msg}; the release is at version ${now.revision} (${now.status})`, now);
+      throw new FluxiacError(object, reasonCode, msg);
+    }
+    const now = (await status(s, p))!;
+    ctx.log.info(`${subject}: release ${p.target.namespace}/${p.target.release} is at version ${now.revision} (${now.status}), chart ${p.metadata.name} ${now.chartVersion}`);
+    return now;
+  });
+}
+
+/** deleteHelmRelease uninstalls the release (spec.uninstall's options); a release that is gone is fine. */
+export async function deleteHelmRelease(name: string, spec: HelmReleaseSpec, recorded: Partial<HelmReleaseStatus> | undefined, ctx: ReconcileContext): Promise<void> {
+  const object = { kind: "HelmRelease", name };
+  const release = recorded?.releaseName ?? releaseName(name, spec);
+  const namespace = recorded?.namespace ?? namespaces(spec).targetNamespace;
+  await withHelm(await session(object, spec, ctx), async (s) => {
+    try {
+      await actions.uninstall(s, { release, namespace, timeout: spec.timeout ?? "5m" }, spec.uninstall ?? {});
+    } catch (err) {
+      throw new FluxiacError(object, "UninstallFailed", `${errorMessage(err)}; fix the cause and destroy again`);
+    }
+  });
+  ctx.log.info(`HelmRelease "${name}": uninstalled release ${namespace}/${release}`);
+}

@@ -1,0 +1,104 @@
+// Pure logic of HelmRelease: Flux's values merge order, Helm's --set paths, release naming, the
+// install / upgrade / nothing decision.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { decideAction } from "../../src/core/helm/prepare";
+import { releaseName, shortenName } from "../../src/core/helm/release-name";
+import { parsePath, setPath, typedValue } from "../../src/core/helm/strvals";
+import { composeValues, mergeMaps, valuesDigest, type ReadValuesSource } from "../../src/core/helm/values";
+
+const objects: Record<string, Record<string, string>> = {
+  "ConfigMap/base": { "values.yaml": "replicas: 1\nimage:\n  tag: base\n  pullPolicy: Always\nlist: [a, b]\n" },
+  "ConfigMap/override": { "values.yaml": "replicas: 2\nimage:\n  tag: override\n" },
+  "Secret/token": { token: "  s3cr3t\n", count: "42", flag: "true" },
+};
+const read: ReadValuesSource = async (kind, name) => objects[`${kind}/${name}`];
+
+describe("values merge order (Flux's ChartValuesFromReferences)", () => {
+  test("valuesFrom merge in list order, targetPath sets a path, and inline values are merged last, over targetPath", async () => {
+    const { values, fromSecret } = await composeValues(
+      {
+        valuesFrom: [
+          { kind: "ConfigMap", name: "base" },
+          { kind: "ConfigMap", name: "override" },
+          { kind: "Secret", name: "token", valuesKey: "token", targetPath: "auth.token" },
+          { kind: "Secret", name: "token", valuesKey: "count", targetPath: "image.tag" },
+          { kind: "Secret", name: "token", valuesKey: "count", targetPath: "literalCount", literal: true },
+          { kind: "ConfigMap", name: "absent", optional: true },
+        ],
+        values: { replicas: 3, auth: { token: "inline-wins" }, image: { extra: true } },
+      },
+      read,
+    );
+    assert.deepEqual(values, {
+      replicas: 3,
+      image: { tag: 42, pullPolicy: "Always", extra: true },
+      list: ["a", "b"],
+      auth: { token: "inline-wins" },
+      literalCount: "42",
+    });
+    assert.equal(fromSecret, true);
+  });
+
+  test("a later valuesFrom replaces lists and scalars of an earlier one, and maps merge", () => {
+    assert.deepEqual(mergeMaps({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: { e: 1 } }), { a: { b: 1, c: [3] }, d: { e: 1 } });
+  });
+
+  test("errors name the valuesFrom entry and the fix", async () => {
+    const cases: [Parameters<typeof composeValues>[0], RegExp][] = [
+      [{ valuesFrom: [{ kind: "ConfigMap", name: "missing" }] }, /valuesFrom\[0\]: ConfigMap "missing" not found; create it or set valuesFrom\[0\]\.optional: true/],
+      [{ valuesFrom: [{ kind: "ConfigMap", name: "base" }, { kind: "Secret", name: "token" }] }, /valuesFrom\[1\]: Secret "token" has no key "values.yaml"; set valuesFrom\[1\]\.valuesKey/],
+      [{ valuesFrom: [{ kind: "Secret", name: "token", valuesKey: "token", targetPath: "a..b" }] }, /valuesFrom\[0\]\.targetPath: path "a\.\.b" has an empty key/],
+      [{ values: [] as unknown as Record<string, unknown> }, /values must be a map/],
+    ];
+    for (const [spec, re] of cases) await assert.rejects(composeValues(spec, read), re);
+  });
+
+  test("the digest does not depend on key order", () => {
+    assert.equal(valuesDigest({ a: 1, b: { c: 2, d: 3 } }), valuesDigest({ b: { d: 3, c: 2 }, a: 1 }));
+    assert.notEqual(valuesDigest({ a: 1 }), valuesDigest({ a: "1" }));
+  });
+});
+
+describe("Helm --set paths", () => {
+  test("paths with lists, escapes and typing as helm --set does", () => {
+    assert.deepEqual(setPath({}, "a.b[1].c", "true"), { a: { b: [null, { c: true }] } });
+    assert.deepEqual(setPath({ a: { keep: 1 } }, "a.x\\.y", "0"), { a: { keep: 1, "x.y": 0 } });
+    assert.deepEqual(setPath({}, "list[0]", "007"), { list: ["007"] });
+    assert.deepEqual(setPath({}, "s", "1.5"), { s: "1.5" });
+    assert.deepEqual(typedValue("null"), null);
+    assert.deepEqual(parsePath("a[0][1].b"), [{ key: "a" }, { index: 0 }, { index: 1 }, { key: "b" }]);
+    assert.throws(() => parsePath("[0]"), /must start with a key/);
+    assert.throws(() => parsePath("a=b"), /contains "="/);
+  });
+});
+
+describe("release names (Flux's)", () => {
+  test("[<targetNamespace>-]<name>, and names over 53 characters shortened with a hash", () => {
+    assert.equal(releaseName("web", {}), "web");
+    assert.equal(releaseName("web", { targetNamespace: "apps" }), "apps-web");
+    assert.equal(releaseName("web", { targetNamespace: "apps", releaseName: "mine" }), "mine");
+    const long = `${"a".repeat(30)}-${"b".repeat(30)}`;
+    const short = shortenName(long);
+    assert.equal(short.length, 53);
+    assert.match(short, /^a{30}-b{9}-[0-9a-f]{12}$/);
+    assert.equal(shortenName("x".repeat(53)), "x".repeat(53));
+  });
+});
+
+describe("install, upgrade or nothing", () => {
+  const p = { metadata: { name: "app", version: "1.1.0" }, valuesDigest: "sha256:v", configDigest: "sha256:c" };
+  const deployed = { revision: 2, status: "deployed", chart: "app-1.1.0" };
+  test("table", () => {
+    const cases: [Parameters<typeof decideAction>, string, string][] = [
+      [[p, undefined, undefined, undefined], "install", "no release exists"],
+      [[p, { ...deployed, status: "uninstalled" }, undefined, undefined], "install", "no release exists"],
+      [[p, { ...deployed, status: "failed" }, undefined, undefined], "upgrade", "the release's last version is failed"],
+      [[p, { ...deployed, chart: "app-1.0.0" }, "sha256:v", undefined], "upgrade", "chart app-1.0.0 → app-1.1.0"],
+      [[p, deployed, "sha256:other", undefined], "upgrade", "values changed"],
+      [[p, deployed, "sha256:v", "sha256:old"], "upgrade", "postRenderers or commonMetadata changed"],
+      [[p, deployed, "sha256:v", "sha256:c"], "none", "up to date"],
+    ];
+    for (const [args, action, reason] of cases) assert.deepEqual(decideAction(...args), { action, reason });
+  });
+});
