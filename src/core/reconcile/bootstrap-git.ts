@@ -89,16 +89,21 @@ interface Desired {
   secret: Record<string, string>;
 }
 
+/**
+ * withKnownHosts returns the spec with auth.knownHosts scanned from the server when the user opted in
+ * (scanKnownHosts) and gave none, so the push and the Secret trust the same keys.
+ */
+async function withKnownHosts(object: ObjectRef, spec: BootstrapGitSpec, ctx: ReconcileContext): Promise<BootstrapGitSpec> {
+  if (spec.auth?.knownHosts || !spec.scanKnownHosts || !isSshUrl(spec.url)) return spec;
+  const knownHosts = await scanKnownHosts(spec.url, ctx.signal).catch((err) => {
+    throw new FluxiacError(object, "GitOperationFailed", errorMessage(err));
+  });
+  return { ...spec, auth: { ...spec.auth, knownHosts } };
+}
+
 async function desired(object: ObjectRef, spec: BootstrapGitSpec, ctx: ReconcileContext): Promise<Desired> {
-  let knownHosts = spec.auth?.knownHosts;
-  if (!knownHosts && spec.scanKnownHosts && isSshUrl(spec.url)) {
-    knownHosts = await scanKnownHosts(spec.url, ctx.signal).catch((err) => {
-      throw new FluxiacError(object, "GitOperationFailed", errorMessage(err));
-    });
-  }
   const components = spec.components ? await loadComponents(spec.components, object, ctx) : undefined;
-  const auth = spec.auth && knownHosts ? { ...spec.auth, knownHosts } : spec.auth;
-  return { namespace: spec.namespace ?? "flux-system", path: normalizePath(spec.path), components, secret: secretData({ ...spec, auth }, knownHosts) };
+  return { namespace: spec.namespace ?? "flux-system", path: normalizePath(spec.path), components, secret: secretData(spec, spec.auth?.knownHosts) };
 }
 
 /** syncOptions are gotk-sync.yaml's fields for the spec. */
@@ -199,8 +204,9 @@ function needsComponents(live: Live): boolean {
 }
 
 /** planBootstrapGit reads the branch and the cluster and says what an apply would change. Nothing is written. */
-export async function planBootstrapGit(name: string, spec: BootstrapGitSpec, previous: BootstrapGitStatus | undefined, ctx: ReconcileContext): Promise<BootstrapGitPlan> {
-  const object = validate(name, spec);
+export async function planBootstrapGit(name: string, given: BootstrapGitSpec, previous: BootstrapGitStatus | undefined, ctx: ReconcileContext): Promise<BootstrapGitPlan> {
+  const object = validate(name, given);
+  const spec = await withKnownHosts(object, given, ctx);
   const d = await desired(object, spec, ctx);
   const live = await readLive(object, spec, d, ctx);
   checkClusterOwner(object, d, live, previous);
@@ -233,8 +239,9 @@ export async function planBootstrapGit(name: string, spec: BootstrapGitSpec, pre
  * Secret (again, when deleted) or updates it when the credentials changed, and in controllers mode applies
  * the components and the sync objects and optionally waits for them. The namespace is created, never taken.
  */
-export async function applyBootstrapGit(name: string, spec: BootstrapGitSpec, previous: BootstrapGitStatus | undefined, ctx: ReconcileContext, opts: PushOptions = {}): Promise<BootstrapGitResult> {
-  const object = validate(name, spec);
+export async function applyBootstrapGit(name: string, given: BootstrapGitSpec, previous: BootstrapGitStatus | undefined, ctx: ReconcileContext, opts: PushOptions = {}): Promise<BootstrapGitResult> {
+  const object = validate(name, given);
+  const spec = await withKnownHosts(object, given, ctx);
   const d = await desired(object, spec, ctx);
   const live = await readLive(object, spec, d, ctx);
   checkClusterOwner(object, d, live, previous);
@@ -286,8 +293,9 @@ export async function applyBootstrapGit(name: string, spec: BootstrapGitSpec, pr
  * Flux's controllers orphan what they applied, as `flux uninstall` does). The repository files go only
  * with deleteGitManifests, the namespace only with keepNamespace: false.
  */
-export async function deleteBootstrapGit(name: string, spec: BootstrapGitSpec, ctx: ReconcileContext): Promise<void> {
+export async function deleteBootstrapGit(name: string, given: BootstrapGitSpec, ctx: ReconcileContext): Promise<void> {
   const object = { kind, name };
+  const spec = given.deleteGitManifests ? await withKnownHosts(object, given, ctx) : given;
   const namespace = spec.namespace ?? "flux-system";
   const path = normalizePath(spec.path);
   try {
