@@ -36,3 +36,7 @@ export * from "./core/reconcile/source-reference";
 export * from "./core/kube/inventory";
 export type { ChangeSet, ChangeSetEntry, Action } from "./core/kube/ssa/changeset";
 export type { ClusterConnection } from "./core/kube/client";
+export * from "./core/reconcile/bootstrap-git";
+export * from "./core/bootstrap/types";
+export { scanKnownHosts, publicKeyOf } from "./core/bootstrap/deploy-key";
+export { syncManifest, syncObjects, kustomizationManifest, componentsManifest, fluxDir, type SyncOptions } from "./core/bootstrap/sync-manifests";

@@ -9,3 +9,4 @@ export { helmChart } from "./host/helm-chart";
 export { helmRepository } from "./host/helm-repository";
 export { kustomization } from "./host/kustomization";
 export { ociRepository } from "./host/oci-repository";
+export { bootstrapGit } from "./host/bootstrap-git";

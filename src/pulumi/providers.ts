@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 /* eslint-disable @typescript-eslint/no-require-imports */
 
 /** HostKind names a provider exported by host.ts. */
-type HostKind = "gitRepository" | "ociRepository" | "bucket" | "helmRepository" | "helmChart" | "kustomization";
+type HostKind = "gitRepository" | "ociRepository" | "bucket" | "helmRepository" | "helmChart" | "kustomization" | "bootstrapGit";
 
 /** hostProvider returns the provider for one kind of host.ts. */
 function hostProvider(kind: HostKind): pulumi.dynamic.ResourceProvider {
@@ -36,3 +36,6 @@ export const helmChartProvider = hostProvider("helmChart");
 
 /** kustomizationProvider is the Kustomization dynamic provider. */
 export const kustomizationProvider = hostProvider("kustomization");
+
+/** bootstrapGitProvider is the BootstrapGit dynamic provider. */
+export const bootstrapGitProvider = hostProvider("bootstrapGit");
