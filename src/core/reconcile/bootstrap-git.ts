@@ -278,11 +278,13 @@ export async function applyBootstrapGit(name: string, given: BootstrapGitSpec, p
   } catch (err) {
     throw clusterError(object, err);
   }
+  // A kept Secret keeps the previous digest: the credentials of the spec were never written.
+  const secretDigest = secret === "keep" ? previous?.secretDigest : Object.keys(d.secret).length ? dataDigest(d.secret) : undefined;
   const status: BootstrapGitStatus = {
     revision: pushed.revision,
     path: d.path,
-    secretDigest: secret === "keep" ? previous?.secretDigest : Object.keys(d.secret).length ? dataDigest(d.secret) : undefined,
-    createdNamespace: previous?.createdNamespace || !live.namespaceExists,
+    ...(secretDigest ? { secretDigest } : {}),
+    createdNamespace: Boolean(previous?.createdNamespace || !live.namespaceExists),
   };
   return { revision: pushed.revision, commits: pushed.commits, repositoryFiles, status, changes: { files, namespace: live.namespaceExists ? "unchanged" : "create", secret, cluster } };
 }
