@@ -129,6 +129,7 @@ describe("BootstrapGit under pulumi up, over SSH", () => {
 
   test("losing the IaC state deletes nothing, and a new stack adopts the bootstrap without a commit", async () => {
     const before = await count();
+    const deployKey = (await prog.stack.outputs()).deployKeyPublic.value;
     // The same configuration in a new project: config keys are namespaced by the project name.
     const config = Object.fromEntries(Object.entries(await prog.stack.getAllConfig()).map(([k, v]) => [k.replace(/^boot-ssh:/, ""), v]));
     const fresh = await pulumiProgram("boot-ssh-fresh", PROGRAM, { config });
@@ -136,6 +137,7 @@ describe("BootstrapGit under pulumi up, over SSH", () => {
       const res = await fresh.stack.up();
       assert.equal(res.outputs.revision.value, `main@sha1:${await repo.head()}`);
       assert.equal(await count(), before);
+      assert.equal(res.outputs.deployKeyPublic.value, deployKey, "the deploy key the repository trusts is adopted from the Secret");
     } finally {
       await fresh.stack.workspace.removeStack("test", { force: true });
       await fresh.cleanup();

@@ -22,6 +22,28 @@ export function publicKeyOf(privateKey: string, comment = "fluxiac"): string {
   return key.toPublic().toString("ssh");
 }
 
+/** ALGORITHMS maps sshpk's key type (and curve) to the deploy key algorithm. */
+function algorithmOf(key: sshpk.PrivateKey): DeployKeyAlgorithm | undefined {
+  if (key.type === "ed25519") return "ed25519";
+  if (key.type === "ecdsa" && key.curve === "nistp384") return "ecdsa-p384";
+  return undefined;
+}
+
+/**
+ * adoptDeployKey returns the deploy key an existing Secret holds when it is of the wanted algorithm, so a
+ * bootstrap whose IaC state was lost keeps the key the repository already trusts. Undefined otherwise.
+ */
+export function adoptDeployKey(identity: string | undefined, algorithm: DeployKeyAlgorithm): DeployKey | undefined {
+  if (!identity) return undefined;
+  try {
+    const key = sshpk.parsePrivateKey(identity, "auto");
+    if (algorithmOf(key) !== algorithm) return undefined;
+    return { algorithm, privateKey: identity, publicKey: publicKeyOf(identity) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** sshHost returns the host and port of an SSH Git URL (ssh://user@host:port/path or user@host:path). */
 export function sshHost(url: string): { host: string; port: number } | undefined {
   if (!isSshUrl(url)) return undefined;

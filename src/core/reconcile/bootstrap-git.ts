@@ -1,12 +1,12 @@
 // BootstrapGit engine verbs: plan (read the branch and the cluster, say what would change), apply (commit
 // and push the sync manifests, write the Secret, in controllers mode apply Flux) and delete.
 import { parseAllDocuments } from "yaml";
-import { generateDeployKey, scanKnownHosts } from "../bootstrap/deploy-key";
+import { adoptDeployKey, generateDeployKey, scanKnownHosts } from "../bootstrap/deploy-key";
 import { applyControllers, controllerObjects, loadComponents, planControllers, waitForControllers, type Components } from "../bootstrap/components";
 import { branchOf, pushCommits, readFiles, revisionOf, withCheckout, type Checkout, type CommitStep, type PushOptions } from "../bootstrap/commit";
 import { annotateSecret, createNamespace, dataDigest, deleteSecret, namespaceExists, PATH_ANNOTATION, readSecret, secretAction, secretData, writeSecret, type SecretAction } from "../bootstrap/secret";
 import { COMPONENTS_FILE, componentsManifest, fluxDir, kustomizationManifest, KUSTOMIZATION_FILE, normalizePath, SYNC_FILE, syncManifest, syncObjects } from "../bootstrap/sync-manifests";
-import type { BootstrapGitSpec, BootstrapGitStatus } from "../bootstrap/types";
+import type { BootstrapGitSpec, BootstrapGitStatus, DeployKey, DeployKeyAlgorithm } from "../bootstrap/types";
 import type { KubeObject } from "../build/kustomize";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { connect, isNotFound, type ObjectApi } from "../kube/client";
@@ -15,7 +15,6 @@ import { isSshUrl } from "../source/git-auth";
 import type { ReconcileContext } from "./context";
 import { validateGitRepository } from "./git-repository";
 
-export { generateDeployKey };
 
 /** BootstrapGitChanges is what an apply would change: repository files, the namespace, the Secret, cluster objects. */
 export interface BootstrapGitChanges {
@@ -43,6 +42,21 @@ export interface BootstrapGitResult {
 }
 
 const kind = "BootstrapGit";
+
+/**
+ * deployKeyFor returns the deploy key to use when none is recorded: the one the cluster's Secret holds
+ * (IaC state lost; the repository trusts that key already), else a new one.
+ */
+export async function deployKeyFor(name: string, spec: BootstrapGitSpec, algorithm: DeployKeyAlgorithm): Promise<DeployKey> {
+  let identity: string | undefined;
+  try {
+    const live = await readSecret(connect(spec.cluster).api, spec.namespace ?? "flux-system");
+    if (live && (live.annotations[PATH_ANNOTATION] ?? normalizePath(spec.path)) === normalizePath(spec.path)) identity = live.data.identity;
+  } catch (err) {
+    throw clusterError({ kind, name }, err);
+  }
+  return adoptDeployKey(identity, algorithm) ?? generateDeployKey(algorithm);
+}
 
 /** hasBootstrapChanges reports whether a plan would change the repository or the cluster. */
 export function hasBootstrapChanges(c: BootstrapGitChanges): boolean {

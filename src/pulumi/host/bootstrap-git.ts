@@ -3,7 +3,7 @@
 import type { BootstrapGitSpec, BootstrapGitStatus } from "../../core/bootstrap/types";
 import { dataDigest, secretData } from "../../core/bootstrap/secret";
 import { normalizePath } from "../../core/bootstrap/sync-manifests";
-import { applyBootstrapGit, deleteBootstrapGit, generateDeployKey, hasBootstrapChanges, planBootstrapGit } from "../../core/reconcile/bootstrap-git";
+import { applyBootstrapGit, deleteBootstrapGit, deployKeyFor, hasBootstrapChanges, planBootstrapGit } from "../../core/reconcile/bootstrap-git";
 import { changedFields, context, hasUnknowns, rethrow, type Props } from "./common";
 
 const FIELDS = [
@@ -51,7 +51,7 @@ export const bootstrapGit = {
     try {
       // The deploy key is made once and kept in state (a secret); a new algorithm makes a new key.
       const algorithm = news.generateDeployKey ? (news.generateDeployKey.algorithm ?? "ecdsa-p384") : undefined;
-      const deployKey = !algorithm ? "" : olds?.deployKey?.algorithm === algorithm ? olds.deployKey : generateDeployKey(algorithm);
+      const deployKey = !algorithm ? "" : olds?.deployKey?.algorithm === algorithm ? olds.deployKey : await deployKeyFor(news.name, bootstrapSpec(news), algorithm);
       const inputs = { ...news, deployKey, deployKeyPublic: deployKey ? deployKey.publicKey : null };
       const plan = await planBootstrapGit(news.name, bootstrapSpec(inputs), statusOfInputs(olds), context());
       return { inputs: { ...inputs, plan: { revision: plan.revision ?? null, ...plan.changes } } };
@@ -68,7 +68,9 @@ export const bootstrapGit = {
     return { id: `BootstrapGit/${inputs.name}`, outs: { ...inputs, revision: result.revision, repositoryFiles: result.repositoryFiles, status: result.status } };
   },
   async update(_id: string, olds: Props, news: Props) {
-    const result = await applyBootstrapGit(news.name, bootstrapSpec(news), olds.status, context()).catch((err) => rethrow("BootstrapGit", news.name, err));
+    // The digest of the previous inputs' credentials tells new credentials from a Secret kept as it was.
+    const previous = { ...olds.status, secretDigest: statusOfInputs(olds)?.secretDigest };
+    const result = await applyBootstrapGit(news.name, bootstrapSpec(news), previous, context()).catch((err) => rethrow("BootstrapGit", news.name, err));
     return { outs: { ...news, revision: result.revision, repositoryFiles: result.repositoryFiles, status: result.status } };
   },
   async delete(_id: string, props: Props) {
