@@ -79,6 +79,7 @@ class BootstrapGitResource extends pulumi.dynamic.Resource {
   declare readonly revision: pulumi.Output<string>;
   declare readonly repositoryFiles: pulumi.Output<Record<string, string>>;
   declare readonly deployKeyPublic: pulumi.Output<string | undefined>;
+  declare readonly knownHosts: pulumi.Output<string | null>;
   declare readonly plan: pulumi.Output<BootstrapGitPlanOutput>;
 
   constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
@@ -141,6 +142,7 @@ export class BootstrapGit extends pulumi.ComponentResource {
         deleteGitManifests: args.deleteGitManifests,
         keepNamespace: args.keepNamespace,
         deployKeyPublic: undefined,
+        knownHosts: undefined,
         plan: undefined,
         revision: undefined,
         repositoryFiles: undefined,
@@ -160,7 +162,8 @@ export class BootstrapGit extends pulumi.ComponentResource {
         {
           url: res.url,
           ref: pulumi.output(args.branch).apply((branch) => ({ branch: branch ?? "main" })),
-          auth: args.auth,
+          // With scanKnownHosts, the loop trusts the host keys the bootstrap scanned.
+          auth: args.auth && pulumi.all([args.auth, res.knownHosts]).apply(([auth, knownHosts]) => (knownHosts && !auth.knownHosts ? { ...auth, knownHosts } : auth)),
           tls: args.tls,
           timeout: args.timeout,
           // Flux's sync objects are for Flux's controllers; fluxiac applies the rest of the path.

@@ -4,6 +4,8 @@ import type { BootstrapGitSpec, BootstrapGitStatus } from "../../core/bootstrap/
 import { dataDigest, secretData } from "../../core/bootstrap/secret";
 import { normalizePath } from "../../core/bootstrap/sync-manifests";
 import { applyBootstrapGit, deleteBootstrapGit, deployKeyFor, hasBootstrapChanges, planBootstrapGit } from "../../core/reconcile/bootstrap-git";
+import { scanKnownHosts } from "../../core/bootstrap/deploy-key";
+import { isSshUrl } from "../../core/source/git-auth";
 import { changedFields, context, hasUnknowns, rethrow, type Props } from "./common";
 
 const FIELDS = [
@@ -16,7 +18,7 @@ function bootstrapSpec(p: Props): BootstrapGitSpec {
   return {
     url: p.url,
     branch: p.branch ?? undefined,
-    auth: p.auth ?? undefined,
+    auth: p.knownHosts && !p.auth?.knownHosts ? { ...p.auth, knownHosts: p.knownHosts } : (p.auth ?? undefined),
     tls: p.tls ?? undefined,
     author: p.author ?? undefined,
     signing: p.signing ?? undefined,
@@ -52,7 +54,10 @@ export const bootstrapGit = {
       // The deploy key is made once and kept in state (a secret); a new algorithm makes a new key.
       const algorithm = news.generateDeployKey ? (news.generateDeployKey.algorithm ?? "ecdsa-p384") : undefined;
       const deployKey = !algorithm ? "" : olds?.deployKey?.algorithm === algorithm ? olds.deployKey : await deployKeyFor(news.name, bootstrapSpec(news), algorithm);
-      const inputs = { ...news, deployKey, deployKeyPublic: deployKey ? deployKey.publicKey : null };
+      // Host keys are scanned once per check (scanKnownHosts), so the push, the Secret and the loop's GitRepository trust the same ones.
+      const scan = news.scanKnownHosts && !news.auth?.knownHosts && isSshUrl(news.url);
+      const knownHosts = scan ? await scanKnownHosts(news.url).catch((err) => rethrow("BootstrapGit", news.name, err)) : null;
+      const inputs = { ...news, deployKey, deployKeyPublic: deployKey ? deployKey.publicKey : null, knownHosts };
       const plan = await planBootstrapGit(news.name, bootstrapSpec(inputs), statusOfInputs(olds), context());
       return { inputs: { ...inputs, plan: { revision: plan.revision ?? null, ...plan.changes } } };
     } catch (err) {
