@@ -16,7 +16,7 @@ import type { BootstrapGitSpec } from "../../src/core/bootstrap/types";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { fluxComponents } from "../harness/flux-components";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
-import { must } from "../harness/proc";
+import { must, run } from "../harness/proc";
 import { tool } from "../harness/tools";
 
 /** scratch holds every temp dir of this file; it is removed when the file's tests end. */
@@ -63,10 +63,11 @@ describe("BootstrapGit controllers mode", () => {
     ...extra,
   });
   const readCR = (group: string, plural: string) => custom.getNamespacedCustomObject({ group, version: "v1", namespace: "flux-system", plural, name: "flux-system" });
-  const markReady = async (group: string, plural: string) => {
+  const markReady = async (group: string, plural: string, revision: string) => {
     const cr = await readCR(group, plural);
+    const reached = plural === "gitrepositories" ? { artifact: { revision } } : { lastAppliedRevision: revision };
     await custom.patchNamespacedCustomObjectStatus(
-      { group, version: "v1", namespace: "flux-system", plural, name: "flux-system", body: { status: { observedGeneration: cr.metadata.generation, conditions: [{ type: "Ready", status: "True", reason: "Succeeded", message: "ok", lastTransitionTime: new Date().toISOString() }] } } },
+      { group, version: "v1", namespace: "flux-system", plural, name: "flux-system", body: { status: { ...reached, observedGeneration: cr.metadata.generation, conditions: [{ type: "Ready", status: "True", reason: "Succeeded", message: "ok", lastTransitionTime: new Date().toISOString() }] } } },
       k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
     );
   };
@@ -112,8 +113,11 @@ describe("BootstrapGit controllers mode", () => {
   test("wait fails naming what is not ready, and succeeds once the controllers report Ready", async () => {
     const s = spec(repo, { components: { localPath: join(scratch, "components") }, wait: true, waitTimeout: "3s" });
     await assert.rejects(applyBootstrapGit("flux-system", s, undefined, ctx()), /BootstrapGit "flux-system": not ready after 3s: .*GitRepository\/flux-system\/flux-system/);
-    await markReady("source.toolkit.fluxcd.io", "gitrepositories");
-    await markReady("kustomize.toolkit.fluxcd.io", "kustomizations");
+    const revision = `main@sha1:${await repo.head()}`;
+    await markReady("source.toolkit.fluxcd.io", "gitrepositories", "main@sha1:0000000000000000000000000000000000000000");
+    await markReady("kustomize.toolkit.fluxcd.io", "kustomizations", revision);
+    await assert.rejects(applyBootstrapGit("flux-system", s, undefined, ctx()), /not ready after 3s: GitRepository\/flux-system\/flux-system/, "Ready at another revision is not ready");
+    await markReady("source.toolkit.fluxcd.io", "gitrepositories", revision);
     const res = await applyBootstrapGit("flux-system", { ...s, waitTimeout: "30s" }, undefined, ctx());
     assert.equal(res.commits, 0);
   });
@@ -132,6 +136,21 @@ describe("BootstrapGit controllers mode", () => {
     await assert.rejects(readCR("kustomize.toolkit.fluxcd.io", "kustomizations"), (e: { code?: number }) => e.code === 404);
     await assert.rejects(readCR("source.toolkit.fluxcd.io", "gitrepositories"), (e: { code?: number }) => e.code === 404);
     assert.ok(await apps.readNamespacedDeployment({ name: "kustomize-controller", namespace: "flux-system" }));
+  });
+
+  test("commits are signed with a PGP secret key", async () => {
+    const home = mkdtempSync(join(scratch, "gpg-"));
+    const env = { ...process.env, GNUPGHOME: home };
+    await must(tool("gpg"), ["--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", "Platform Bot <bot@example.com>", "ed25519", "sign", "never"], { env });
+    const key = await must(tool("gpg"), ["--batch", "--armor", "--export-secret-keys"], { env });
+    await must("gpgconf", ["--kill", "all"], { env }).catch(() => "");
+    const signed = await git.createRepo("fleet-pgp");
+    const res = await applyBootstrapGit("flux-system", spec(signed, { namespace: "flux-pgp", mode: "fluxiac", signing: { format: "openpgp", key } }), undefined, ctx());
+    assert.equal(res.commits, 1);
+    assert.match(await bare(signed, "cat-file", "commit", "main"), /gpgsig -----BEGIN PGP SIGNATURE-----/);
+    const verified = await run(tool("git"), ["--git-dir", signed.path, "verify-commit", "--raw", "main"], { env });
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stderr, /GOODSIG/);
   });
 
   test("components from a fluxiac source artifact, a signed commit, a generated deploy key and scanned known_hosts", async () => {

@@ -67,20 +67,28 @@ export async function applyControllers(m: ResourceManager, objects: KubeObject[]
   return changes.entries.filter((e) => e.action === "created" || e.action === "configured").map((e) => e.subject);
 }
 
-/** READY_EXPRS: as `flux bootstrap`, the sync objects are ready when their Ready condition is True at the current generation. */
-const READY_EXPRS = ["source.toolkit.fluxcd.io/v1", "kustomize.toolkit.fluxcd.io/v1"].map((apiVersion) => ({
-  apiVersion,
-  current: "has(status.conditions) && status.conditions.exists(c, c.type == 'Ready' && c.status == 'True') && status.observedGeneration == metadata.generation",
-  failed: "has(status.conditions) && status.conditions.exists(c, c.type == 'Ready' && c.status == 'False' && c.reason != 'Progressing')",
-}));
+/**
+ * readyExprs: as `flux bootstrap`, the sync objects are ready when they reached the pushed revision (the
+ * GitRepository's artifact, the Kustomization's lastAppliedRevision) and their Ready condition is True at
+ * their current generation.
+ */
+function readyExprs(revision: string) {
+  const ready = "has(status.conditions) && status.conditions.exists(c, c.type == 'Ready' && c.status == 'True') && status.observedGeneration == metadata.generation";
+  const failed = "has(status.conditions) && status.conditions.exists(c, c.type == 'Ready' && c.status == 'False' && c.reason != 'Progressing')";
+  const rev = JSON.stringify(revision);
+  return [
+    { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", current: `${ready} && has(status.artifact) && status.artifact.revision == ${rev}`, failed },
+    { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", current: `${ready} && has(status.lastAppliedRevision) && status.lastAppliedRevision == ${rev}`, failed },
+  ];
+}
 
 /**
- * waitForControllers waits until the sync objects are Ready at their current generation and the
- * controllers' Deployments rolled out, and fails naming the rest.
+ * waitForControllers waits until the sync objects reached the revision and are Ready, and the
+ * controllers' Deployments rolled out; it fails naming the rest.
  */
-export async function waitForControllers(m: ResourceManager, objects: KubeObject[], timeout: string, object: ObjectRef): Promise<void> {
+export async function waitForControllers(m: ResourceManager, objects: KubeObject[], revision: string, timeout: string, object: ObjectRef): Promise<void> {
   const targets = objects.filter((o) => o.kind === "Deployment" || o.metadata.name === "flux-system" && (o.kind === "GitRepository" || o.kind === "Kustomization"));
-  const result = await waitForHealth(m, targets, { timeoutMs: parseDuration(timeout, "waitTimeout"), exprs: READY_EXPRS });
+  const result = await waitForHealth(m, targets, { timeoutMs: parseDuration(timeout, "waitTimeout"), exprs: readyExprs(revision) });
   if (result.healthy) return;
   const pending = result.objects.filter((o) => o.health.status !== "Current").map((o) => `${o.subject} (${o.health.message})`);
   throw new FluxiacError(object, "HealthCheckFailed", `${result.timedOut ? `not ready after ${timeout}` : "failed"}: ${pending.join(", ")}; check the controllers' logs, or raise waitTimeout`);

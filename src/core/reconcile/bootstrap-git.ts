@@ -278,6 +278,7 @@ export async function applyBootstrapGit(name: string, given: BootstrapGitSpec, p
   );
   if (pushed.commits) ctx.log.info(`${kind} "${name}": pushed ${pushed.commits} commit(s) to ${pushed.revision}`);
   const secret = secretAction(live.secret, d.secret, previous?.secretDigest);
+  if (secret === "keep") ctx.log.warn(`${kind} "${name}": Secret ${d.namespace}/flux-system holds other credentials than the spec; kept, as flux bootstrap does. Change the credentials in the spec to replace it`);
   let cluster: string[] = [];
   try {
     if (!live.namespaceExists) await createNamespace(live.api, d.namespace);
@@ -287,7 +288,7 @@ export async function applyBootstrapGit(name: string, given: BootstrapGitSpec, p
     if (spec.mode === "controllers") {
       const objects = await controllerObjects(live.m, needsComponents(live) ? d.components?.manifests : undefined, syncObjects(syncOf(spec, d)) as KubeObject[], object, d.namespace);
       cluster = await applyControllers(live.m, objects);
-      if (spec.wait) await waitForControllers(live.m, objects, spec.waitTimeout ?? "5m", object);
+      if (spec.wait) await waitForControllers(live.m, objects, pushed.revision, spec.waitTimeout ?? "5m", object);
     }
   } catch (err) {
     throw clusterError(object, err);
