@@ -225,6 +225,7 @@ describe("BootstrapGit engine", () => {
         ["an unreachable repository", https(repo, { namespace: "bad-2", url: "https://127.0.0.1:1/fleet.git" }), /BootstrapGit "flux-system": https:\/\/127\.0\.0\.1:1\/fleet\.git is unreachable/],
         ["a path another bootstrap owns", ssh(owned, { namespace: "bad-3", path: "clusters/a" }), /path "clusters\/a" is owned by another bootstrap: clusters\/a\/flux-system\/gotk-sync\.yaml syncs path "\.\/clusters\/b"\. Bootstrap path "clusters\/b" instead, or remove clusters\/a\/flux-system\/ from the repository first/],
         ["an SSH URL without known_hosts", ssh(repo, { namespace: "bad-4", auth: { identity: git.sshIdentity } }), /an SSH repository needs auth\.knownHosts/],
+        ["an interval that is not a duration", https(repo, { namespace: "bad-6", interval: "often" }), /interval: "often" is not a duration; use a value like "30s"/],
         ["controllers mode without components", ssh(repo, { namespace: "bad-5", mode: "controllers" }), /controllers mode needs components/],
       ];
       for (const [what, spec, message] of cases) {

@@ -8,13 +8,13 @@ import { annotateSecret, createNamespace, dataDigest, deleteSecret, namespaceExi
 import { COMPONENTS_FILE, componentsManifest, fluxDir, kustomizationManifest, KUSTOMIZATION_FILE, normalizePath, SYNC_FILE, syncManifest, syncObjects } from "../bootstrap/sync-manifests";
 import type { BootstrapGitSpec, BootstrapGitStatus, DeployKey, DeployKeyAlgorithm } from "../bootstrap/types";
 import type { KubeObject } from "../build/kustomize";
+import { parseDuration } from "../duration";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { connect, isNotFound, type ObjectApi } from "../kube/client";
 import type { ResourceManager } from "../kube/ssa/manager";
 import { isSshUrl } from "../source/git-auth";
 import type { ReconcileContext } from "./context";
 import { validateGitRepository } from "./git-repository";
-
 
 /** BootstrapGitChanges is what an apply would change: repository files, the namespace, the Secret, cluster objects. */
 export interface BootstrapGitChanges {
@@ -74,6 +74,15 @@ export function validateBootstrapGit(spec: BootstrapGitSpec): { property: string
   if (spec.url && isSshUrl(spec.url) && !spec.auth?.knownHosts && !spec.scanKnownHosts) {
     problems.push({ property: "auth.knownHosts", reason: "an SSH repository needs auth.knownHosts (ssh-keyscan prints it), or scanKnownHosts: true to trust the key the server presents" });
   }
+  for (const field of ["interval", "timeout", "waitTimeout"] as const) {
+    const value = spec[field];
+    if (value === undefined) continue;
+    try {
+      parseDuration(value, field);
+    } catch (err) {
+      problems.push({ property: field, reason: errorMessage(err) });
+    }
+  }
   if (spec.deployKey && spec.url && !isSshUrl(spec.url)) problems.push({ property: "generateDeployKey", reason: "a deploy key is an SSH key: use an ssh:// URL, or drop generateDeployKey" });
   return problems;
 }
@@ -120,7 +129,7 @@ async function desired(object: ObjectRef, spec: BootstrapGitSpec, ctx: Reconcile
   return { namespace: spec.namespace ?? "flux-system", path: normalizePath(spec.path), components, secret: secretData(spec, spec.auth?.knownHosts) };
 }
 
-/** syncOptions are gotk-sync.yaml's fields for the spec. */
+/** syncOf is gotk-sync.yaml's fields for the spec. */
 function syncOf(spec: BootstrapGitSpec, d: Desired) {
   return { url: spec.url, branch: branchOf(spec), path: d.path, namespace: d.namespace, interval: spec.interval ?? "1m" };
 }
