@@ -174,7 +174,7 @@ describe("BootstrapGit engine", () => {
       await assert.rejects(applyBootstrapGit("other", ssh(repo, { namespace: ns, path: "clusters/dev" }), undefined, ctx()), /BootstrapGit "other": path "clusters\/dev": namespace "flux-ssh" of this cluster is already bootstrapped from path "clusters\/race"\. Set path to "clusters\/race"/);
     });
 
-    test("destroy keeps the repository files and the namespace; with deleteGitManifests it removes the files", async () => {
+    test("destroy keeps the repository files and the namespace; deleteGitManifests removes the files, keepNamespace: false the namespace", async () => {
       const spec = ssh(repo, { namespace: ns, path: "clusters/race" });
       const before = await count(repo);
       await deleteBootstrapGit("flux-system", spec, ctx());
@@ -185,6 +185,9 @@ describe("BootstrapGit engine", () => {
       assert.equal((await subjects(repo))[0], "Remove Flux manifests");
       await assert.rejects(show(repo, "clusters/race/flux-system/gotk-sync.yaml"));
       assert.ok(await show(repo, "apps/other.yaml"), "other files stay");
+      await deleteBootstrapGit("flux-system", { ...spec, keepNamespace: false }, ctx());
+      const gone = await core.readNamespace({ name: ns }).then((n) => n.status?.phase === "Terminating", (e: { code?: number }) => e.code === 404);
+      assert.ok(gone, "keepNamespace: false deletes the namespace");
     });
   });
 

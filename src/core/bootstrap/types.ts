@@ -88,6 +88,4 @@ export interface BootstrapGitStatus {
   path?: string;
   /** Digest of the Secret data last written (sha256): a change is new credentials. */
   secretDigest?: string;
-  /** Whether the namespace was created by this bootstrap. */
-  createdNamespace?: boolean;
 }

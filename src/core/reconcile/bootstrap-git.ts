@@ -308,7 +308,6 @@ export async function applyBootstrapGit(name: string, given: BootstrapGitSpec, p
     revision: pushed.revision,
     path: d.path,
     ...(secretDigest ? { secretDigest } : {}),
-    createdNamespace: Boolean(previous?.createdNamespace || !live.namespaceExists),
   };
   return { revision: pushed.revision, commits: pushed.commits, repositoryFiles, status, changes: { files, namespace: live.namespaceExists ? "unchanged" : "create", secret, cluster } };
 }
