@@ -66,12 +66,12 @@ async function clone(dir: string, url: string, branch: string, g: Git): Promise<
 }
 
 /** withCheckout clones the branch into a temp dir, runs fn on it, and removes the dir. */
-export async function withCheckout<T>(spec: BootstrapGitSpec, ctx: GitContext, fn: (c: Checkout, g: Git, env: GitEnv) => Promise<T>): Promise<T> {
+export async function withCheckout<T>(spec: BootstrapGitSpec, ctx: GitContext, fn: (c: Checkout, g: Git, env: GitEnv, signal: AbortSignal) => Promise<T>): Promise<T> {
   return withGit(gitSpec(spec), ctx, async (env, signal) => {
     const dir = await mkdtemp(join(tmpdir(), "fluxiac-bootstrap-"));
     try {
       const g = git(dir, env, signal);
-      return await fn(await clone(dir, spec.url, branchOf(spec), g), g, env);
+      return await fn(await clone(dir, spec.url, branchOf(spec), g), g, env, signal);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -104,14 +104,14 @@ export async function pushCommits(
   const attempts = opts.attempts ?? 5;
   const branch = branchOf(spec);
   for (let attempt = 1; ; attempt++) {
-    const result = await withCheckout(spec, ctx, async (c, g, env) => {
+    const result = await withCheckout(spec, ctx, async (c, g, env, signal) => {
       const signer = spec.signing
         ? await signingConfig(spec.signing).catch((err) => {
             throw new FluxiacError(ctx.object, "ValidationFailed", `signing: ${errorMessage(err)}; check signing.format and signing.key`);
           })
         : undefined;
       try {
-        const gc = commitRunner(c.dir, env, spec, signer, ctx.signal);
+        const gc = commitRunner(c.dir, env, spec, signer, signal);
         let commits = 0;
         for (const step of await prepare(c)) if (await commitStep(c, g, gc, step, signer !== undefined)) commits++;
         if (!commits) return { revision: c.head ? revisionOf(branch, c.head) : "", commits };
@@ -154,7 +154,7 @@ async function commitStep(c: Checkout, g: Git, gc: Git, step: CommitStep, sign: 
 }
 
 /** commitRunner runs git commit with the author, committer and signing configuration in its environment. */
-function commitRunner(dir: string, env: GitEnv, spec: BootstrapGitSpec, signer: Signer | undefined, signal?: AbortSignal): Git {
+function commitRunner(dir: string, env: GitEnv, spec: BootstrapGitSpec, signer: Signer | undefined, signal: AbortSignal): Git {
   const author = spec.author ?? { name: "Flux", email: "" };
   const extra: Record<string, string> = {
     GIT_AUTHOR_NAME: author.name,
@@ -169,7 +169,7 @@ function commitRunner(dir: string, env: GitEnv, spec: BootstrapGitSpec, signer: 
     vars[`GIT_CONFIG_KEY_${i}`] = k;
     vars[`GIT_CONFIG_VALUE_${i}`] = v;
   });
-  return git(dir, { ...env, env: vars }, signal ?? new AbortController().signal);
+  return git(dir, { ...env, env: vars }, signal);
 }
 
 /** envConfig reads the GIT_CONFIG_* pairs back out of an environment. */
