@@ -6,6 +6,10 @@ import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fluxComponents } from "../harness/flux-components";
 import { must } from "../harness/proc";
 import { pulumiProgram, type PulumiProgram } from "../harness/pulumi";
 import { tool } from "../harness/tools";
@@ -32,6 +36,29 @@ exports.repositoryFiles = boot.repositoryFiles;
 exports.deployKeyPublic = boot.deployKeyPublic;
 exports.inventory = boot.kustomization.inventory;
 `;
+
+/** CONTROLLERS hands the loop to Flux's controllers: components from a local file, applied with the sync objects. */
+const CONTROLLERS = `
+const pulumi = require("@pulumi/pulumi");
+const { BootstrapGit } = require("fluxiac/pulumi");
+const cfg = new pulumi.Config();
+const boot = new BootstrapGit("flux-system", {
+  url: cfg.require("url"),
+  auth: cfg.requireSecretObject("auth"),
+  tls: cfg.getSecretObject("tls"),
+  path: "clusters/ctl",
+  namespace: "flux-ctl",
+  kubeconfig: cfg.requireSecret("kubeconfig"),
+  mode: "controllers",
+  components: { localPath: cfg.require("components") },
+});
+exports.revision = boot.revision;
+exports.hasLoop = boot.kustomization !== undefined;
+`;
+
+/** scratch holds every temp dir of this file; it is removed when the file's tests end. */
+const scratch = mkdtempSync(join(tmpdir(), "fluxiac-test-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\ndata:\n  from: git\n`;
 
@@ -104,10 +131,19 @@ describe("BootstrapGit under pulumi up, over SSH", () => {
     assert.deepEqual(res.outputs.inventory.value.entries.map((e: { id: string }) => e.id), ["default_app__ConfigMap", "default_extra__ConfigMap"]);
   });
 
-  test("a deleted Secret is recreated with the same deploy key", async () => {
+  test("a deleted Secret shows in preview and is recreated with the same deploy key", async () => {
     const core = api(cp.kubeconfig);
     const key = (await core.readNamespacedSecret({ name: "flux-system", namespace: "flux-system" })).data!.identity;
     await core.deleteNamespacedSecret({ name: "flux-system", namespace: "flux-system" });
+    let plan: Record<string, unknown> | undefined;
+    const pv = await prog.stack.preview({
+      onEvent: (e) => {
+        const md = e.resourcePreEvent?.metadata;
+        if (md?.type === "pulumi-nodejs:dynamic/bootstrap:BootstrapGit") plan = md.new?.inputs?.plan;
+      },
+    });
+    assert.equal(pv.changeSummary.update, 1, JSON.stringify(pv.changeSummary));
+    assert.deepEqual({ ...plan, revision: undefined }, { revision: undefined, files: [], namespace: "unchanged", secret: "create", cluster: [] }, "preview shows the Secret to create");
     await up();
     assert.equal((await core.readNamespacedSecret({ name: "flux-system", namespace: "flux-system" })).data!.identity, key);
   });
@@ -199,5 +235,31 @@ describe("BootstrapGit under pulumi up, over HTTPS", () => {
     assert.equal(state.includes(git.httpPassword), false, "the password never reaches plain state");
     await prog.stack.destroy();
     assert.ok(await must(tool("git"), ["--git-dir", repo.path, "show", "main:clusters/prod/flux-system/gotk-sync.yaml"]), "the files stay without deleteGitManifests");
+  });
+
+  test("controllers mode applies the components and the sync objects, plans nothing on a second run, and destroy removes the sync objects", async () => {
+    const ctl = await git.createRepo("fleet-ctl");
+    const components = join(scratch, "gotk-components.yaml");
+    writeFileSync(components, fluxComponents("v2.8.5", "flux-ctl"));
+    const p = await pulumiProgram("boot-ctl", CONTROLLERS, { config: { ...config(git.httpPassword), url: { value: ctl.httpsUrl }, components: { value: components } } });
+    try {
+      const res = await p.stack.up();
+      assert.equal(res.outputs.hasLoop.value, false, "Flux's controllers reconcile, not fluxiac");
+      assert.equal((await must(tool("git"), ["--git-dir", ctl.path, "log", "--format=%s", "main"])).trim(), "Add Flux sync manifests\nAdd Flux v2.8.5 component manifests");
+      const kc = new k8s.KubeConfig();
+      kc.loadFromString(cp.kubeconfig);
+      const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+      const ks = await custom.getNamespacedCustomObject({ group: "kustomize.toolkit.fluxcd.io", version: "v1", namespace: "flux-ctl", plural: "kustomizations", name: "flux-system" });
+      assert.equal(ks.spec.path, "./clusters/ctl");
+      const pv = await p.stack.preview();
+      assert.equal(pv.changeSummary.update ?? 0, 0, JSON.stringify(pv.changeSummary));
+      await p.stack.destroy();
+      await assert.rejects(
+        custom.getNamespacedCustomObject({ group: "kustomize.toolkit.fluxcd.io", version: "v1", namespace: "flux-ctl", plural: "kustomizations", name: "flux-system" }),
+        (e: { code?: number }) => e.code === 404,
+      );
+    } finally {
+      await p.cleanup();
+    }
   });
 });
