@@ -41,3 +41,7 @@ export * from "./core/helm/types";
 export { composeValues, mergeMaps, valuesDigest, ValuesError, type Values, type ValuesReference, type ValuesSpec } from "./core/helm/values";
 export { releaseName, shortenName } from "./core/helm/release-name";
 export type { PostRenderer, PostRenderSpec } from "./core/helm/post-render";
+export * from "./core/reconcile/bootstrap-git";
+export * from "./core/bootstrap/types";
+export { scanKnownHosts, publicKeyOf } from "./core/bootstrap/deploy-key";
+export { syncManifest, syncObjects, kustomizationManifest, componentsManifest, fluxDir, type SyncOptions } from "./core/bootstrap/sync-manifests";

@@ -10,3 +10,4 @@ export { helmRelease } from "./host/helm-release";
 export { helmRepository } from "./host/helm-repository";
 export { kustomization } from "./host/kustomization";
 export { ociRepository } from "./host/oci-repository";
+export { bootstrapGit } from "./host/bootstrap-git";

@@ -15,6 +15,8 @@ export {
   type KustomizationPostBuildArgs,
   type KustomizationDecryptionArgs,
 } from "./kustomization";
+export { BootstrapGit, type BootstrapGitArgs, type BootstrapGitComponentsArgs, type BootstrapGitPlanOutput } from "./bootstrap-git";
+export type { DeployKeyAlgorithm } from "../core/bootstrap/types";
 export type { IgnoreRule, Selector } from "../core/kube/ssa/ignore";
 export type { DeletionPolicy } from "../core/reconcile/kustomization";
 export type { Artifact, GitRepositoryRef, GitVerificationMode } from "../core/source/git-types";

@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 /* eslint-disable @typescript-eslint/no-require-imports */
 
 /** HostKind names a provider exported by host.ts. */
-type HostKind = "gitRepository" | "ociRepository" | "bucket" | "helmRepository" | "helmChart" | "kustomization" | "helmRelease";
+type HostKind = "gitRepository" | "ociRepository" | "bucket" | "helmRepository" | "helmChart" | "kustomization" | "helmRelease" | "bootstrapGit";
 
 /** hostProvider returns the provider for one kind of host.ts. */
 function hostProvider(kind: HostKind): pulumi.dynamic.ResourceProvider {
@@ -39,3 +39,5 @@ export const kustomizationProvider = hostProvider("kustomization");
 
 /** helmReleaseProvider is the HelmRelease dynamic provider. */
 export const helmReleaseProvider = hostProvider("helmRelease");
+/** bootstrapGitProvider is the BootstrapGit dynamic provider. */
+export const bootstrapGitProvider = hostProvider("bootstrapGit");
