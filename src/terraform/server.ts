@@ -19,7 +19,8 @@ const MAX_MESSAGE = 256 * 1024 * 1024;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Definitions = any;
 
-function loadProtos(): Definitions {
+/** loadProtos loads tfplugin6, go-plugin's services and grpc.health.v1. */
+export function loadProtos(): Definitions {
   const definition = protoLoader.loadSync(["tfplugin6.proto", "plugin.proto", "health.proto"], {
     includeDirs: [PROTO_DIR],
     keepCase: true,
