@@ -173,11 +173,34 @@ describe("fluxiac provider under terraform", () => {
     await noChanges("after applying the import");
   });
 
+  test("a Kustomization whose path is known only during apply plans as known after apply, then applies", async () => {
+    await repo.commit({ "late/d.yaml": configMap("d", { when: "late" }) });
+    const withLate = config();
+    Object.assign(withLate.resource, { terraform_data: { late_path: { input: "./late" } } });
+    Object.assign(withLate.resource.fluxiac_kustomization, {
+      late: { name: "late", source_ref: "${fluxiac_git_repository.apps.source_reference}", path: "${terraform_data.late_path.output}", prune: true },
+    });
+    await tf.writeConfig(withLate);
+    const plan = await tf.planJson();
+    const late = change(plan, "fluxiac_kustomization.late");
+    assert.deepEqual(late.actions, ["create"]);
+    assert.equal(late.after_unknown.plan, true, "the plan is known after apply");
+    assert.equal(late.after_unknown.inventory, true);
+    await tf.must("apply", "-input=false", "-no-color", "tfplan");
+    assert.equal((await cm("d")).data?.when, "late");
+    assert.equal((await cm("d")).metadata?.labels?.["kustomize.toolkit.fluxcd.io/name"], "late");
+    const state = await tf.stateJson();
+    const lateState = state.values?.root_module?.resources?.find((r) => r.address === "fluxiac_kustomization.late")?.values;
+    assert.deepEqual(lateState?.inventory, ["apps_d__ConfigMap"]);
+    await noChanges("after applying what was unknown at plan time");
+  });
+
   test("destroy removes exactly the objects in the inventory", async () => {
     await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: "hand-made" }, data: { x: "y" } } });
     await tf.must("destroy", "-input=false", "-no-color", "-auto-approve");
     assert.equal(await exists("a"), false);
     assert.equal(await exists("c"), false);
+    assert.equal(await exists("d"), false);
     assert.equal(await exists("hand-made"), true, "objects outside the inventory survive");
     const state = await tf.stateJson();
     assert.equal(state.values?.root_module?.resources?.length ?? 0, 0, "the state is empty");
