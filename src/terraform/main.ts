@@ -18,7 +18,11 @@ if (!versions.includes("6")) {
 }
 // Terraform sends Ctrl-C to the whole process group, then StopProvider: exiting here would break an apply.
 process.on("SIGINT", () => {});
-serve(new Provider(resourceTypes)).catch((err: Error) => {
+serve(new Provider(resourceTypes))
+  .then(() => {
+    if (process.env.FLUXIAC_DEBUG) process.stderr.write(`[DEBUG] handshake ${Math.round(performance.now())} ms after process start (${Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000)} ms of CPU)\n`);
+  })
+  .catch((err: Error) => {
   process.stderr.write(`[ERROR] fluxiac provider: ${err.message}\n`);
   process.exit(1);
 });
