@@ -159,6 +159,20 @@ describe("fluxiac provider under terraform", () => {
     await tf.writeConfig(config());
   });
 
+  test("a path missing from the artifact fails the plan, naming the Kustomization, and changes nothing", async () => {
+    const broken = config();
+    broken.resource.fluxiac_kustomization.apps.path = "./missing";
+    await tf.writeConfig(broken);
+    const before = (await core.listNamespacedConfigMap({ namespace: NS })).items.map((c) => `${c.metadata?.name}@${c.metadata?.resourceVersion}`);
+    const r = await tf.terraform("apply", "-input=false", "-no-color", "-auto-approve");
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Kustomization "apps": path "\.\/missing" not found in artifact main@sha1:[0-9a-f]{40}/);
+    const afterList = (await core.listNamespacedConfigMap({ namespace: NS })).items.map((c) => `${c.metadata?.name}@${c.metadata?.resourceVersion}`);
+    assert.deepEqual(afterList, before, "nothing was applied or pruned");
+    await tf.writeConfig(config());
+    await noChanges("with the configuration restored");
+  });
+
   test("import by name reads the Kustomization's inventory from the cluster", async () => {
     await tf.must("state", "rm", "fluxiac_kustomization.apps");
     await tf.must("import", "-input=false", "-no-color", "fluxiac_kustomization.apps", "apps");

@@ -20,8 +20,8 @@ const kind = "Kustomization";
 interface Private {
   inventory: Inventory;
   objects: Record<string, string>;
-  /** In a plan's private state: the inventory the apply starts from (what it prunes against). */
-  previous?: Inventory;
+  /** In a plan's private state: what the prior state held, which the apply prunes against (ApplyResourceChange carries no prior private state). */
+  previous?: { inventory: Inventory; objects: Record<string, string> };
 }
 
 /** engine loads the Kustomization engine on first use, so the plugin starts without the Kubernetes client. */
@@ -135,7 +135,7 @@ export const kustomization: ResourceType = {
     if (inSync) return { state: base, private: priorPrivate };
     return {
       state: { ...base, plan: summary(plan.revision, plan.changes), inventory, last_applied_revision: plan.revision },
-      private: writePrivate({ inventory: plan.inventory, objects: plan.objects, previous: previous?.inventory }),
+      private: writePrivate({ inventory: plan.inventory, objects: plan.objects, previous: previous && { inventory: previous.inventory ?? { entries: [] }, objects: previous.objects ?? {} } }),
     };
   },
 
@@ -144,32 +144,35 @@ export const kustomization: ResourceType = {
     const spec = specOf(planned, ctx);
     const { applyKustomization, planKustomization } = engine();
     const priv = readPrivate(plannedPrivate);
-    // The plan recorded the inventory it started from, as ApplyResourceChange carries no prior private state.
-    const previous: KustomizationStatus | undefined = prior
-      ? { inventory: priv?.previous ?? (await ownedInventory(name, prior, ctx)), lastAppliedRevision: (prior.last_applied_revision as string | null) ?? undefined }
-      : undefined;
+    const prev = prior ? (priv?.previous ?? { inventory: await ownedInventory(name, prior, ctx), objects: {} }) : undefined;
+    const previous: KustomizationStatus | undefined = prior && prev ? { ...prev, lastAppliedRevision: (prior.last_applied_revision as string | null) ?? undefined } : undefined;
     let state: CtyObject = { ...planned, id: idOf(planned), drift: [] };
     let objects: Record<string, string> = priv?.objects ?? {};
-    if (hasUnknown(planned) || !priv) {
-      // Planned while values were unknown: plan now, as the apply walk's final plan would have.
-      const plan = await planKustomization(name, spec, previous, ctx);
-      objects = plan.objects;
-      if (hasUnknown(planned.plan)) state = { ...state, plan: summary(plan.revision, plan.changes) };
-    }
     try {
+      if (hasUnknown(planned) || !priv) {
+        // Planned while values were unknown: plan now, as the apply walk's final plan would have.
+        const plan = await planKustomization(name, spec, previous, ctx);
+        objects = plan.objects;
+        if (hasUnknown(planned.plan)) state = { ...state, plan: summary(plan.revision, plan.changes) };
+      }
       const result = await applyKustomization(name, spec, previous, ctx);
       state = { ...state, inventory: inventoryIds(result.inventory), last_applied_revision: result.lastAppliedRevision };
       return { state, private: writePrivate({ inventory: result.inventory, objects }) };
     } catch (err) {
-      if (!(err instanceof PartialFailureError)) throw err;
-      const s = err.state as KustomizationState;
-      const failed = {
-        ...state,
-        plan: hasUnknown(state.plan) ? summary("", noChanges()) : state.plan,
-        inventory: inventoryIds(s.inventory),
-        last_applied_revision: s.lastAppliedRevision ?? "",
-      };
-      throw new ApplyFailure({ state: failed, private: writePrivate({ inventory: s.inventory, objects: {} }) }, err);
+      if (err instanceof PartialFailureError) {
+        // The cluster changed: record what is in it, so the next apply converges and destroy finds it.
+        const s = err.state as KustomizationState;
+        const failed = {
+          ...state,
+          plan: hasUnknown(state.plan) ? summary("", noChanges()) : state.plan,
+          inventory: inventoryIds(s.inventory),
+          last_applied_revision: s.lastAppliedRevision ?? "",
+        };
+        throw new ApplyFailure({ state: failed, private: writePrivate({ inventory: s.inventory, objects: {} }) }, err);
+      }
+      // Nothing changed in the cluster: the prior state stays as it was.
+      if (prior && prev) throw new ApplyFailure({ state: prior, private: writePrivate(prev) }, err);
+      throw err;
     }
   },
 
