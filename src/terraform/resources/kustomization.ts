@@ -2,10 +2,11 @@
 // objects to create, update, prune and correct), the refresh reports drift made in the cluster, the apply
 // applies in stages and prunes, and destroy follows deletion_policy. The exact inventory (with versions)
 // and the digests of the built objects travel in the private state.
+import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { FluxiacError, PartialFailureError } from "../../core/errors";
 import type { Inventory } from "../../core/kube/inventory";
-import type { KustomizationChanges, KustomizationSpec, KustomizationStatus } from "../../core/reconcile/kustomization";
+import type { KustomizationChanges, KustomizationPlan, KustomizationSpec, KustomizationStatus } from "../../core/reconcile/kustomization";
 import type { KustomizationState } from "../../core/reconcile/kustomization-state";
 import type { KustomizationDependency } from "../../core/reconcile/depends-on";
 import type { KustomizationHealth } from "../../core/reconcile/kustomization-health";
@@ -24,6 +25,28 @@ interface Private {
   objects: Record<string, string>;
   /** In a plan's private state: what the prior state held, which the apply prunes against (ApplyResourceChange carries no prior private state). */
   previous?: { inventory: Inventory; objects: Record<string, string> };
+}
+
+/**
+ * refreshed holds the plans the refresh made, for the plan that follows in the same process: Terraform
+ * reads, then plans, each resource; with the same spec and prior state, the plan reuses the refresh's
+ * build and dry-run instead of doing them again.
+ */
+const refreshed = new Map<string, { plan: KustomizationPlan; at: number }>();
+const REFRESH_REUSE_MS = 60_000;
+
+const refreshKey = (name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined) => createHash("sha256").update(JSON.stringify([name, spec, previous])).digest("hex");
+
+/** planOnce plans, or takes the plan the refresh just made for exactly this spec and prior state. */
+function planOnce(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: CallContext): Promise<KustomizationPlan> {
+  const key = refreshKey(name, spec, previous);
+  const cached = refreshed.get(key);
+  refreshed.delete(key);
+  if (cached && Date.now() - cached.at < REFRESH_REUSE_MS) {
+    ctx.log.debug(`Kustomization "${name}": the plan reuses the refresh's build and dry-run`);
+    return Promise.resolve(cached.plan);
+  }
+  return engine().planKustomization(name, spec, previous, ctx);
 }
 
 /** engine loads the Kustomization engine on first use, so the plugin starts without the Kubernetes client. */
@@ -148,8 +171,8 @@ export const kustomization: ResourceType = {
       const state = { ...base, plan: prior?.plan ?? summary("", noChanges()), inventory: inventoryIds(previous?.inventory), last_applied_revision: previous?.lastAppliedRevision ?? "", health: prior?.health ?? null };
       return { state: withDependency(state), private: priorPrivate };
     }
-    const { planKustomization, hasChanges } = engine();
-    const plan = await planKustomization(name, spec, previous, ctx);
+    const { hasChanges } = engine();
+    const plan = await planOnce(name, spec, previous, ctx);
     const inventory = inventoryIds(plan.inventory);
     const inSync =
       prior !== null &&
@@ -217,8 +240,9 @@ export const kustomization: ResourceType = {
     if (state.source_ref === null || state.suspend === true) return { state, private: priv };
     const name = state.name as string;
     const previous = await previousOf(name, state, priv, ctx);
-    const { planKustomization } = engine();
-    const plan = await planKustomization(name, specOf(state, ctx), previous, ctx);
+    const spec = specOf(state, ctx);
+    const plan = await engine().planKustomization(name, spec, previous, ctx);
+    refreshed.set(refreshKey(name, spec, previous), { plan, at: Date.now() });
     const drift = plan.changes.drifted.map(subject);
     return { state: { ...state, drift }, private: priv ?? writePrivate({ inventory: previous!.inventory!, objects: {} }) };
   },
