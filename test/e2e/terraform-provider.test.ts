@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
+import { run } from "../harness/proc";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
 import { terraformWorkspace, type TerraformPlan, type TerraformWorkspace } from "../harness/terraform";
@@ -122,6 +123,15 @@ describe("fluxiac provider under terraform", () => {
     assert.equal(await exists("b"), false, "b was pruned");
     assert.equal((await cm("c")).metadata!.resourceVersion, cBefore, "an unchanged object keeps its resourceVersion");
     await noChanges("after applying the push");
+  });
+
+  test("the provider's log shows the plan reusing the refresh's dry-run, and never a credential", async () => {
+    const logPath = join(scratch, "provider.log");
+    const r = await run("terraform", ["plan", "-input=false", "-no-color", "-detailed-exitcode"], { cwd: tf.dir, env: { ...tf.env, TF_LOG_PROVIDER: "DEBUG", TF_LOG_PATH: logPath } });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const log = readFileSync(logPath, "utf8");
+    assert.match(log, /Kustomization "apps": the plan reuses the refresh's build and dry-run/);
+    for (const secret of [git.httpPassword, cp.adminToken]) assert.equal(log.includes(secret), false, "no credential in the provider's log");
   });
 
   test("drift made by hand shows in the refresh and the plan; apply corrects it", async () => {
