@@ -152,6 +152,17 @@ export const kustomization: ResourceType = {
         problems.push(error(named((err as Error).message), "", "source_ref"));
       }
     }
+    const deps = Array.isArray(config.dependencies) ? config.dependencies : [];
+    deps.forEach((d, i) => {
+      if (typeof d !== "string") return;
+      let name: unknown;
+      try {
+        name = (JSON.parse(d) as { name?: unknown }).name;
+      } catch {
+        name = undefined;
+      }
+      if (typeof name !== "string" || !name) problems.push(error(named(`dependencies[${i}] must be a Kustomization's dependency attribute, e.g. fluxiac_kustomization.infra.dependency`), "", `dependencies[${i}]`));
+    });
     const policy = config.deletion_policy;
     if (typeof policy === "string" && !["MirrorPrune", "Delete", "WaitForTermination", "Orphan"].includes(policy)) {
       problems.push(error(named(`deletion_policy "${policy}" is not valid: use MirrorPrune, Delete, WaitForTermination or Orphan`), "", "deletion_policy"));
