@@ -249,6 +249,31 @@ describe("fluxiac provider under terraform", () => {
     await noChanges("after applying what was unknown at plan time");
   });
 
+  test("a provider configured from a value known only after apply plans the Kustomization as known after apply", async () => {
+    await repo.commit({ "other/e.yaml": configMap("e", { cluster: "later" }) });
+    const second = await terraformWorkspace(join(scratch, "second"));
+    const base = config();
+    await second.writeConfig({
+      terraform: base.terraform,
+      provider: { fluxiac: { config_raw: "${terraform_data.kubeconfig.output}" } },
+      resource: {
+        terraform_data: { kubeconfig: { input: cp.kubeconfig } },
+        fluxiac_git_repository: { other: { ...base.resource.fluxiac_git_repository.apps, name: "other" } },
+        fluxiac_kustomization: { other: { name: "other", source_ref: "${fluxiac_git_repository.other.source_reference}", path: "./other", prune: true } },
+      },
+    });
+    await second.must("init", "-input=false", "-no-color");
+    const plan = await second.planJson();
+    assert.ok((change(plan, "fluxiac_git_repository.other").after?.artifact as { revision?: string })?.revision, "the source needs no cluster and plans as usual");
+    assert.equal(change(plan, "fluxiac_kustomization.other").after_unknown.plan, true);
+    await second.must("apply", "-input=false", "-no-color", "tfplan");
+    assert.equal((await cm("e")).data?.cluster, "later");
+    const again = await second.terraform("plan", "-input=false", "-no-color", "-detailed-exitcode");
+    assert.equal(again.code, 0, `no changes once the provider's configuration is known:\n${again.stdout}${again.stderr}`);
+    await second.must("destroy", "-input=false", "-no-color", "-auto-approve");
+    assert.equal(await exists("e"), false);
+  });
+
   test("destroy removes exactly the objects in the inventory", async () => {
     await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: "hand-made" }, data: { x: "y" } } });
     await tf.must("destroy", "-input=false", "-no-color", "-auto-approve");

@@ -172,7 +172,14 @@ export const kustomization: ResourceType = {
 
   async plan({ prior, priorPrivate, proposed, config }, ctx) {
     const base = { ...proposed, id: idOf(config), drift: [] };
-    if (hasUnknown(ownValues(config))) return { state: { ...base, plan: UNKNOWN, inventory: UNKNOWN, last_applied_revision: UNKNOWN, health: UNKNOWN, dependency: UNKNOWN } };
+    if (hasUnknown(ownValues(config)) || ctx.clusterUnknown) {
+      // The apply plans again once everything is known; it prunes against what the prior state holds.
+      const kept = readPrivate(priorPrivate);
+      return {
+        state: { ...base, plan: UNKNOWN, inventory: UNKNOWN, last_applied_revision: UNKNOWN, health: UNKNOWN, dependency: UNKNOWN },
+        private: kept && writePrivate({ inventory: kept.inventory, objects: kept.objects, previous: { inventory: kept.inventory, objects: kept.objects } }),
+      };
+    }
     const name = config.name as string;
     // Dependencies are checked by the apply; the plan does not need them (and they may not be known yet).
     const spec = specOf(hasUnknown(config.dependencies) ? { ...config, dependencies: null } : config, ctx);
@@ -248,7 +255,7 @@ export const kustomization: ResourceType = {
 
   async read(state, priv, ctx): Promise<Stored> {
     // An imported Kustomization has no source yet: the next plan, with the configuration, fills it in.
-    if (state.source_ref === null || state.suspend === true) return { state, private: priv };
+    if (state.source_ref === null || state.suspend === true || ctx.clusterUnknown) return { state, private: priv };
     const name = state.name as string;
     const previous = await previousOf(name, state, priv, ctx);
     const spec = specOf(state, ctx);
