@@ -2,6 +2,7 @@
 // (validations included) and look at the fluxiac resources and provider it produced.
 import { Testing, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { FluxiacProvider } from "./provider";
 
 /** FluxiacResourceType is the Terraform type of a fluxiac resource. */
 export type FluxiacResourceType =
@@ -35,11 +36,13 @@ export interface TerraformConfig {
 
 /**
  * synthFluxiac builds a stack with `build` and synthesizes it with validations on, so invalid props
- * throw as `cdktf synth` would. It does no I/O.
+ * throw as `cdktf synth` would. A FluxiacProvider (id "fluxiac", default settings) is added when
+ * `build` adds none. It does no I/O.
  */
 export function synthFluxiac(build: (stack: TerraformStack) => void): FluxiacSynth {
   const stack = new TerraformStack(Testing.app(), "stack");
   build(stack);
+  if (!stack.node.findAll().some((c) => c instanceof FluxiacProvider)) new FluxiacProvider(stack, "fluxiac");
   return fluxiacSynth(Testing.synth(stack, true));
 }
 
