@@ -7,7 +7,6 @@ import { errorMessage } from "../core/errors";
 import type { HealthCheckExpr } from "../core/kube/health/cel";
 import type { KubeConfigReference } from "../core/kube/remote";
 import { validateIgnoreRules, type IgnoreRule } from "../core/kube/ssa/ignore";
-import { validateReadyExpr } from "../core/reconcile/depends-on";
 import type { DeletionPolicy } from "../core/reconcile/kustomization";
 import { validateHealthCheck, type NamespacedObjectKindReference } from "../core/reconcile/kustomization-health";
 import { FluxiacResource, type FluxiacMetaArguments } from "./resource";
@@ -67,10 +66,12 @@ export interface KustomizationProps extends Omit<FluxiacMetaArguments, "dependsO
   readonly healthCheckExprs?: HealthCheckExpr[];
   /** How long the health check and WaitForTermination wait, e.g. "90s". @default "5m" */
   readonly timeout?: string;
-  /** Kustomizations applied first; Terraform orders them, and this one applies only once they are ready. @default none */
+  /**
+   * Kustomizations applied first, as Terraform's depends_on: this one is planned against their result
+   * and is not applied when one of them fails (its apply, health check included), as Flux waits for a
+   * dependency to be ready. Flux's readyExpr has no Terraform counterpart. @default none
+   */
   readonly dependsOn?: Kustomization[];
-  /** CEL over `dep` and `self` that replaces the readiness check of dependsOn. @default none */
-  readonly readyExpr?: string;
   /** Plan and apply nothing, keeping the previous inventory. @default false */
   readonly suspend?: boolean | IResolvable;
   /** Namespace for every namespaced object. */
@@ -158,6 +159,11 @@ export class Kustomization extends FluxiacResource {
     return this.getStringAttribute("last_applied_revision");
   }
 
+  /** drift lists the objects changed in the cluster since the last apply (`Kind/namespace/name`), found by the refresh. */
+  get drift(): string[] {
+    return this.getListAttribute("drift");
+  }
+
   /** plan is what the last plan found to change. */
   get plan(): KustomizationPlanAttribute {
     return new KustomizationPlanAttribute(this);
@@ -187,6 +193,5 @@ function validateKustomization(props: KustomizationProps): Problem[] {
   for (const reason of validateHealthCheck({ timeout, healthChecks, healthCheckExprs, wait: wait === true })) {
     add(/^[A-Za-z]+(\[\d+\])?/.exec(reason)?.[0] ?? "timeout", reason);
   }
-  for (const reason of validateReadyExpr(props.readyExpr)) add("readyExpr", reason);
   return problems;
 }

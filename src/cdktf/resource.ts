@@ -60,7 +60,7 @@ export abstract class FluxiacResource extends TerraformResource {
     warnLiteralSecrets(this, object, this.attributes, definition.secrets ?? []);
   }
 
-  /** id is the Terraform id of the resource (the Flux object's name). */
+  /** id is the Terraform id: the name for a source, `<namespace>/<name>` for a Kustomization. */
   get id(): string {
     return this.getStringAttribute("id");
   }
