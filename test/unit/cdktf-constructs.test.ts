@@ -161,6 +161,8 @@ test("references: sourceRef, include, dependsOn and the computed attributes rend
     new TerraformOutput(stack, "applied", { value: apps.lastAppliedRevision });
     new TerraformOutput(stack, "prune", { value: apps.plan.prune });
     new TerraformOutput(stack, "inventory", { value: apps.inventory });
+    new TerraformOutput(stack, "drift", { value: apps.drift });
+    new TerraformOutput(stack, "id", { value: apps.id });
     assert.equal(referenceOf(repo, "source_reference"), "${fluxiac_git_repository.repo.source_reference}");
   });
   assert.deepEqual(synth.resource("fluxiac_git_repository", "repo").include, [{ repository: "${fluxiac_git_repository.shared.source_reference}", from_path: "base", to_path: "vendor/base" }]);
@@ -172,6 +174,8 @@ test("references: sourceRef, include, dependsOn and the computed attributes rend
   assert.equal(outputs.applied.value, "${fluxiac_kustomization.apps.last_applied_revision}");
   assert.equal(outputs.prune.value, "${fluxiac_kustomization.apps.plan.prune}");
   assert.equal(outputs.inventory.value, "${fluxiac_kustomization.apps.inventory}");
+  assert.equal(outputs.drift.value, "${fluxiac_kustomization.apps.drift}");
+  assert.equal(outputs.id.value, "${fluxiac_kustomization.apps.id}");
 });
 
 test("invalid props fail the synth naming the construct and the prop", () => {
