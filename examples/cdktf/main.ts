@@ -3,7 +3,7 @@
 //
 //   export REPO_URL=https://git.example.com/org/fleet.git
 //   export KUBECONFIG=$HOME/.kube/config
-//   npx cdktf deploy
+//   npx cdktf deploy --skip-provider-lock     # the lock step would ask the public registry
 //
 // Optional: REPO_BRANCH (default main), REPO_PATH (default ./deploy), KUBE_CONTEXT, and for HTTPS basic
 // auth GIT_USERNAME plus the password as the sensitive variable TF_VAR_git_password.

@@ -53,6 +53,7 @@ export async function cdktfProject(name: string, opts: { from?: string; files?: 
     CI: "1",
     CHECKPOINT_DISABLE: "1",
     DISABLE_VERSION_CHECK: "1",
+    FORCE_COLOR: "0",
     FLUXIAC_CACHE_DIR: join(dir, ".cache"),
     ...opts.env,
   });
