@@ -5,12 +5,14 @@ import { errorMessage } from "../core/errors";
 import { registerDiffCommands } from "./diff";
 import { consoleOutput } from "./output";
 import { registerPushCommands } from "./push";
+import { registerTerraformCommands } from "./terraform";
 
 /** program builds the CLI; commands plug in as `register<Group>Commands(program, output)`. */
 export function program(): Command {
   const cli = new Command("fluxiac").description("Flux's GitOps model in infrastructure-as-code programs").showHelpAfterError();
   registerPushCommands(cli, consoleOutput);
   registerDiffCommands(cli, consoleOutput);
+  registerTerraformCommands(cli, consoleOutput);
   return cli;
 }
 

@@ -1,0 +1,10 @@
+// The resource types the provider serves. Each kind is one file; adding one is one line here.
+import { bucket } from "./bucket";
+import { gitRepository } from "./git-repository";
+import { helmRepository } from "./helm-repository";
+import { kustomization } from "./kustomization";
+import { ociRepository } from "./oci-repository";
+import type { ResourceType } from "./resource";
+
+/** resourceTypes are every fluxiac_* resource. */
+export const resourceTypes: ResourceType[] = [gitRepository, ociRepository, helmRepository, bucket, kustomization];

@@ -1,0 +1,96 @@
+// fluxiac_kustomization's attributes: Flux's Kustomization fields in snake_case, and what plan and apply
+// record (plan, inventory, last_applied_revision, drift).
+import { bool, computedObject, obj, objList, str, strList, strMap, type Attributes } from "../schema";
+
+const selector = obj("Which objects: every set field must match (group, version, kind, name and namespace are regular expressions).", {
+  group: str("API group."),
+  version: str("API version."),
+  kind: str("Kind."),
+  name: str("Name."),
+  namespace: str("Namespace."),
+  label_selector: str('Label selector, e.g. "app=web,tier!=db".'),
+  annotation_selector: str("Annotation selector, same syntax as label_selector."),
+});
+
+/** specAttributes are the configured fields, the engine's KustomizationSpec in snake_case. */
+export const specAttributes: Attributes = {
+  source_ref: str("The source's source_reference (fluxiac_git_repository.x.source_reference): its spec and artifact.", { required: true, sensitive: true }),
+  path: str('Path of the overlay inside the artifact. Default "./".'),
+  prune: bool("Delete objects that left the build, and everything on destroy. Required, as in Flux.", { required: true }),
+  force: bool("Recreate objects whose change touches an immutable field. Default false."),
+  ignore: objList("Paths (JSON pointers) left out of drift detection and adopted from the cluster, for the objects target selects.", {
+    paths: strList('JSON pointers such as "/spec/replicas".', { required: true }),
+    target: selector,
+  }),
+  deletion_policy: str('What destroy deletes: "MirrorPrune" (default), "Delete", "WaitForTermination" or "Orphan".'),
+  namespace: str('Namespace written into the ownership labels. Default "flux-system". Changing it replaces the resource.', { optional: true, replace: true }),
+  kubeconfig: str("kubeconfig content for this Kustomization. Default: the provider's cluster.", { optional: true, sensitive: true }),
+  context: str("kubeconfig context. Default: the provider's."),
+  kube_config: obj("Apply to a remote cluster whose kubeconfig is in a Secret of the management cluster (Flux's kubeConfig).", {
+    secret_ref: obj("The Secret, in namespace.", { name: str("Secret name.", { required: true }), key: str('Key of the kubeconfig. Default "value", then "value.yaml".') }, { required: true }),
+  }),
+  service_account_name: str("Impersonate system:serviceaccount:<namespace>:<name> for every request of the apply."),
+  wait: bool("Wait for every applied object to be healthy; overrides health_checks. Default false."),
+  health_checks: objList("Objects whose health is checked after apply when wait is off.", {
+    api_version: str("API version.", { required: true }),
+    kind: str("Kind.", { required: true }),
+    name: str("Name.", { required: true }),
+    namespace: str("Namespace; omit for cluster-scoped kinds."),
+  }),
+  health_check_exprs: objList("CEL health rules for custom kinds.", {
+    api_version: str("API group and version of the kind.", { required: true }),
+    kind: str("Kind; without it, every kind of the group."),
+    current: str("CEL: true when healthy.", { required: true }),
+    in_progress: str("CEL: true while progressing."),
+    failed: str("CEL: true when failed."),
+  }),
+  timeout: str('How long health checks and WaitForTermination wait. Default "5m".'),
+  suspend: bool("Plan and apply nothing, keeping the previous inventory. Default false."),
+  target_namespace: str("Namespace for every namespaced object."),
+  name_prefix: str("Prefix added to every object's name."),
+  name_suffix: str("Suffix added to every object's name."),
+  common_metadata: obj("Labels and annotations set on every object.", { labels: strMap("Labels."), annotations: strMap("Annotations.") }),
+  patches: objList("Strategic merge or JSON 6902 patches.", { patch: str("The patch, YAML or JSON.", { required: true }), target: selector }),
+  images: objList("Image overrides.", {
+    name: str("The image name as in the manifests.", { required: true }),
+    new_name: str("New name."),
+    new_tag: str("New tag."),
+    digest: str("Digest."),
+  }),
+  components: strList("Component directories, relative to path."),
+  ignore_missing_components: bool("Skip components that do not exist. Default false."),
+  post_build: obj("Variable substitution after the build.", {
+    substitute: strMap("Variables set inline; they win over substitute_from."),
+    substitute_from: objList("ConfigMaps and Secrets in namespace whose data are variables, read in order.", {
+      kind: str('"ConfigMap" or "Secret".', { required: true }),
+      name: str("Name.", { required: true }),
+      optional: bool("A missing object counts as empty. Default false."),
+    }),
+    substitute_strategy: str('"WithVariables" (default) or "Always".'),
+  }),
+  decryption: obj(
+    "SOPS decryption with age keys.",
+    { provider: str('"sops".', { required: true }), keys: strList("Age private keys."), secret_ref: obj("A Secret of *.agekey entries, in namespace.", { name: str("Secret name.", { required: true }) }) },
+    { optional: true, sensitive: true },
+  ),
+  allow_remote_bases: bool("Allow remote bases. Default false."),
+};
+
+const ids = ["list", "string"] as const;
+
+/** attributes are every fluxiac_kustomization attribute. */
+export const attributes: Attributes = {
+  name: str("The Kustomization's name, written into the ownership labels. Changing it replaces the resource.", { required: true, replace: true }),
+  ...specAttributes,
+  id: str("<namespace>/<name>, also the import id.", { computed: true }),
+  plan: computedObject("What the plan found to change: the revision and the objects (Kind/namespace/name) to create, update, prune, and correct (drifted).", {
+    revision: "string",
+    create: [...ids],
+    update: [...ids],
+    prune: [...ids],
+    drifted: [...ids],
+  }),
+  last_applied_revision: str("The source revision of the last successful apply.", { computed: true }),
+  inventory: strList("The applied objects, as Flux's inventory ids (<namespace>_<name>_<group>_<kind>).", { computed: true }),
+  drift: strList("Objects changed in the cluster since the last apply (Kind/namespace/name), found by the refresh; the next apply corrects them.", { computed: true }),
+};
