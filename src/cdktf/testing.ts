@@ -1,5 +1,8 @@
 // Testing helpers for stacks that use fluxiac's constructs, over cdktf's Testing: synthesize a scope
 // (validations included) and look at the fluxiac resources and provider it produced.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Testing, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { FluxiacProvider } from "./provider";
@@ -35,15 +38,21 @@ export interface TerraformConfig {
 }
 
 /**
- * synthFluxiac builds a stack with `build` and synthesizes it with validations on, so invalid props
- * throw as `cdktf synth` would. A FluxiacProvider (id "fluxiac", default settings) is added when
- * `build` adds none. It does no I/O.
+ * synthFluxiac builds a stack with `build` and synthesizes it, with validations on unless `validate` is
+ * false, so invalid props throw as `cdktf synth` would. A FluxiacProvider (id "fluxiac", default
+ * settings) is added when `build` adds none. The app's output directory (cdktf's App creates one) is a
+ * temp dir, removed before it returns; nothing else is written.
  */
-export function synthFluxiac(build: (stack: TerraformStack) => void): FluxiacSynth {
-  const stack = new TerraformStack(Testing.app(), "stack");
-  build(stack);
-  if (!stack.node.findAll().some((c) => c instanceof FluxiacProvider)) new FluxiacProvider(stack, "fluxiac");
-  return fluxiacSynth(Testing.synth(stack, true));
+export function synthFluxiac(build: (stack: TerraformStack) => void, opts: { validate?: boolean } = {}): FluxiacSynth {
+  const outdir = mkdtempSync(join(tmpdir(), "fluxiac-cdktf-"));
+  try {
+    const stack = new TerraformStack(Testing.app({ outdir }), "stack");
+    build(stack);
+    if (!stack.node.findAll().some((c) => c instanceof FluxiacProvider)) new FluxiacProvider(stack, "fluxiac");
+    return fluxiacSynth(Testing.synth(stack, opts.validate ?? true));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 /** synthStack synthesizes an existing stack (validations on) into a FluxiacSynth. */

@@ -31,12 +31,18 @@ export interface CdktfProject {
   cleanup(): Promise<void>;
 }
 
+/** cdktfScratch is a fresh scratch directory inside the repository (`.work/cdktf/<name>-<rand>`) for one test file's projects. */
+export function cdktfScratch(name: string): string {
+  return join(REPO_ROOT, ".work", "cdktf", `${name}-${randomBytes(4).toString("hex")}`);
+}
+
 /**
- * cdktfProject creates `.work/cdktf/<name>-<rand>` with the given files; `from` copies a directory of
- * the repository first (e.g. "examples/cdktf"). `env` is added to every command's environment.
+ * cdktfProject creates `<root>/<name>` with the given files; `from` copies a directory of the repository
+ * first (e.g. "examples/cdktf"). `env` is added to every command's environment. The root must be inside
+ * the repository (see cdktfScratch), so that the app resolves fluxiac by package name.
  */
-export async function cdktfProject(name: string, opts: { from?: string; files?: Record<string, string>; env?: Record<string, string> } = {}): Promise<CdktfProject> {
-  const dir = join(REPO_ROOT, ".work", "cdktf", `${name}-${randomBytes(4).toString("hex")}`);
+export async function cdktfProject(root: string, name: string, opts: { from?: string; files?: Record<string, string>; env?: Record<string, string> } = {}): Promise<CdktfProject> {
+  const dir = join(root, name);
   const home = join(dir, ".home");
   await mkdir(home, { recursive: true });
   if (opts.from) await cp(join(REPO_ROOT, opts.from), dir, { recursive: true, filter: (src) => !/\/(build|cdktf\.out|node_modules)$/.test(src) });

@@ -2,7 +2,7 @@
 // validation, the provider configuration and the Testing helpers. No I/O: synth only.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Annotations, TerraformOutput, TerraformVariable, Testing, TerraformStack, type IResolvable } from "cdktf";
+import { TerraformOutput, TerraformVariable, Testing, type IResolvable, type TerraformStack } from "cdktf";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import {
   Bucket,
@@ -137,16 +137,18 @@ test("credentials from a sensitive TerraformVariable are written as references, 
 });
 
 test("a literal credential synthesizes with a warning that names the prop; a reference does not warn", () => {
-  const stack = new TerraformStack(Testing.app(), "stack");
-  const token = new TerraformVariable(stack, "token", { type: "string", sensitive: true });
-  const literal = new GitRepository(stack, "literal", { url: "https://git.example.com/apps.git", auth: { bearerToken: "s3cr3t" } });
-  const referenced = new GitRepository(stack, "referenced", { url: "https://git.example.com/apps.git", auth: { bearerToken: token.stringValue } });
-  const warnings = (c: GitRepository) => c.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+  let literal: GitRepository | undefined;
+  let referenced: GitRepository | undefined;
+  synthFluxiac((stack) => {
+    const token = new TerraformVariable(stack, "token", { type: "string", sensitive: true });
+    literal = new GitRepository(stack, "literal", { url: "https://git.example.com/apps.git", auth: { bearerToken: "s3cr3t" } });
+    referenced = new GitRepository(stack, "referenced", { url: "https://git.example.com/apps.git", auth: { bearerToken: token.stringValue } });
+  });
+  const warnings = (c: GitRepository | undefined) => c!.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
   assert.equal(warnings(literal).length, 1);
   assert.match(warnings(literal)[0], /^GitRepository "literal": auth\.bearerToken is a literal string.*TerraformVariable/);
   assert.doesNotMatch(warnings(literal)[0], /s3cr3t/);
   assert.deepEqual(warnings(referenced), []);
-  assert.ok(Annotations.of(literal));
 });
 
 test("references: sourceRef, include, dependsOn and the computed attributes render as Terraform expressions", () => {
