@@ -27,6 +27,21 @@ new GitRepository(stack, "bad", { url: "https://git.example.com/org/fleet.git", 
 app.synth();
 `;
 
+/** NO_PRUNE_APP omits the required prune, as a JavaScript user can. */
+const NO_PRUNE_APP = `
+const { App, TerraformStack } = require("cdktf");
+const { FluxiacProvider, GitRepository, Kustomization } = require("fluxiac/cdktf");
+const app = new App();
+const stack = new TerraformStack(app, "fleet");
+new FluxiacProvider(stack, "fluxiac");
+const repo = new GitRepository(stack, "repo", { url: "https://git.example.com/org/fleet.git" });
+new Kustomization(stack, "apps", { sourceRef: repo, path: "./deploy" });
+app.synth();
+`;
+
+/** jsApp is a cdktf project whose app is plain JavaScript (no compile step). */
+const jsApp = (source: string) => ({ "cdktf.json": JSON.stringify({ language: "typescript", app: "node main.js", projectId: "fluxiac-e2e", sendCrashReports: "false" }), "main.js": source });
+
 describe("the CDKTF example under cdktf synth", () => {
   let project: CdktfProject;
 
@@ -58,6 +73,13 @@ describe("the CDKTF example under cdktf synth", () => {
     const res = await project.cdktf(["synth"], { KUBECONFIG: "/etc/fluxiac/kubeconfig" });
     assert.notEqual(res.code, 0);
     assert.match(output(res), /set REPO_URL to the Git repository to deploy from/);
+  });
+
+  test("cdktf synth of invalid props fails naming the construct path, the construct and the prop", async () => {
+    const bad = await cdktfProject(SCRATCH, "no-prune", { files: jsApp(NO_PRUNE_APP) });
+    const res = await bad.cdktf(["synth"]);
+    assert.notEqual(res.code, 0);
+    assert.match(output(res), /\[fleet\/apps\] Kustomization "apps": prune is required, as in Flux: set prune: true/);
   });
 });
 
@@ -156,7 +178,7 @@ describe("cdktf deploy of the example against a real cluster and Git server", ()
   });
 
   test("invalid configuration makes terraform show fluxiac's diagnostic with the attribute path", async () => {
-    const bad = await cdktfProject(SCRATCH, "invalid", { files: { "cdktf.json": JSON.stringify({ language: "typescript", app: "node main.js", projectId: "fluxiac-e2e", sendCrashReports: "false" }), "main.js": INVALID_APP } });
+    const bad = await cdktfProject(SCRATCH, "invalid", { files: jsApp(INVALID_APP) });
     try {
       await installProvider({ dir: bad.pluginDir });
       const res = await bad.cdktf(["diff", "--skip-provider-lock"], { KUBECONFIG: cp.kubeconfigPath, TF_VAR_commit: "abc123" });
