@@ -40,8 +40,9 @@ export function validateProviderConfig(c: CtyObject): Diagnostic[] {
 /** providerSettings turns the configuration into a cluster connection (a kubeconfig in memory). */
 export function providerSettings(c: CtyObject): ProviderSettings {
   const s = (k: string) => (typeof c[k] === "string" ? (c[k] as string) : undefined);
-  const context = s("config_context");
   const storeDir = s("store_dir");
+  // host makes a kubeconfig of one context, so config_context applies to kubeconfig files and content only.
+  const context = s("host") ? undefined : s("config_context");
   let kubeconfig: string | undefined;
   if (s("config_raw")) kubeconfig = s("config_raw");
   else if (s("config_path")) kubeconfig = readFileSync(s("config_path")!.replace(/^~(?=\/|$)/, homedir()), "utf8");

@@ -159,6 +159,20 @@ describe("fluxiac provider under terraform", () => {
     await tf.writeConfig(config());
   });
 
+  test("a path missing from the artifact fails the plan, naming the Kustomization, and changes nothing", async () => {
+    const broken = config();
+    broken.resource.fluxiac_kustomization.apps.path = "./missing";
+    await tf.writeConfig(broken);
+    const before = (await core.listNamespacedConfigMap({ namespace: NS })).items.map((c) => `${c.metadata?.name}@${c.metadata?.resourceVersion}`);
+    const r = await tf.terraform("apply", "-input=false", "-no-color", "-auto-approve");
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Kustomization "apps": path "\.\/missing" not found in artifact main@sha1:[0-9a-f]{40}/);
+    const afterList = (await core.listNamespacedConfigMap({ namespace: NS })).items.map((c) => `${c.metadata?.name}@${c.metadata?.resourceVersion}`);
+    assert.deepEqual(afterList, before, "nothing was applied or pruned");
+    await tf.writeConfig(config());
+    await noChanges("with the configuration restored");
+  });
+
   test("import by name reads the Kustomization's inventory from the cluster", async () => {
     await tf.must("state", "rm", "fluxiac_kustomization.apps");
     await tf.must("import", "-input=false", "-no-color", "fluxiac_kustomization.apps", "apps");
@@ -173,12 +187,33 @@ describe("fluxiac provider under terraform", () => {
     await noChanges("after applying the import");
   });
 
+  test("a dependency that is not ready stops the apply before anything is applied", async () => {
+    const blocked = config();
+    Object.assign(blocked.resource.fluxiac_kustomization, {
+      blocked: { name: "blocked", source_ref: "${fluxiac_git_repository.apps.source_reference}", path: "./deploy", prune: true, dependencies: [JSON.stringify({ name: "ghost" })] },
+    });
+    await tf.writeConfig(blocked);
+    const r = await tf.terraform("apply", "-input=false", "-no-color", "-auto-approve");
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Kustomization "blocked": dependency not ready: Kustomization "ghost": it has not applied a revision yet; nothing was applied/);
+    const labelled = (await core.listNamespacedConfigMap({ namespace: NS, labelSelector: "kustomize.toolkit.fluxcd.io/name=blocked" })).items;
+    assert.deepEqual(labelled, [], "nothing carries the blocked Kustomization's labels");
+    await tf.writeConfig(config());
+    await noChanges("once the blocked Kustomization is gone from the configuration");
+  });
+
   test("a Kustomization whose path is known only during apply plans as known after apply, then applies", async () => {
     await repo.commit({ "late/d.yaml": configMap("d", { when: "late" }) });
     const withLate = config();
     Object.assign(withLate.resource, { terraform_data: { late_path: { input: "./late" } } });
     Object.assign(withLate.resource.fluxiac_kustomization, {
-      late: { name: "late", source_ref: "${fluxiac_git_repository.apps.source_reference}", path: "${terraform_data.late_path.output}", prune: true },
+      late: {
+        name: "late",
+        source_ref: "${fluxiac_git_repository.apps.source_reference}",
+        path: "${terraform_data.late_path.output}",
+        prune: true,
+        dependencies: ["${fluxiac_kustomization.apps.dependency}"],
+      },
     });
     await tf.writeConfig(withLate);
     const plan = await tf.planJson();
@@ -192,6 +227,15 @@ describe("fluxiac provider under terraform", () => {
     const state = await tf.stateJson();
     const lateState = state.values?.root_module?.resources?.find((r) => r.address === "fluxiac_kustomization.late")?.values;
     assert.deepEqual(lateState?.inventory, ["apps_d__ConfigMap"]);
+    const appsState = state.values?.root_module?.resources?.find((r) => r.address === "fluxiac_kustomization.apps")?.values;
+    const head = await repo.head();
+    assert.deepEqual(JSON.parse(String(appsState?.dependency)), {
+      name: "apps",
+      revision: `main@sha1:${head}`,
+      lastAppliedRevision: `main@sha1:${head}`,
+      health: { status: "Current", message: "no health checks", checked: 0 },
+      suspend: false,
+    });
     await noChanges("after applying what was unknown at plan time");
   });
 

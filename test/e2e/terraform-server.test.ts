@@ -13,6 +13,8 @@ import { loadProtos, MAGIC_COOKIE } from "../../src/terraform/server";
 
 const MAIN = join(__dirname, "..", "..", "src", "terraform", "main.js");
 
+type Unary<T> = (req: object, callback: (err: Error | null, res: T) => void) => void;
+
 interface Plugin {
   child: ChildProcess;
   line: string;
@@ -64,7 +66,7 @@ describe("the plugin process", () => {
     const tls = grpc.credentials.createSsl(Buffer.from(serverCert.toString()), Buffer.from(client.keyPem), Buffer.from(client.certPem));
     const provider = new protos.tfplugin6.Provider(`unix:${address}`, tls, options);
     const call = <T>(svc: grpc.Client, method: string, req: object) =>
-      new Promise<T>((resolve, reject) => (svc as unknown as Record<string, Function>)[method](req, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))));
+      new Promise<T>((resolve, reject) => (svc as unknown as Record<string, Unary<T>>)[method](req, (e, r) => (e ? reject(e) : resolve(r))));
 
     plugin.child.kill("SIGINT");
     const schema = await call<{ resource_schemas: Record<string, { block: { attributes: { name: string }[] } }> }>(provider, "GetProviderSchema", {});

@@ -120,6 +120,19 @@ describe("OCI, Bucket and HelmRepository resources under terraform", () => {
     await tf.writeConfig(config());
   });
 
+  test("renaming a source replaces it; other fields update it in place", async () => {
+    const renamed = config();
+    renamed.resource.fluxiac_helm_repository.charts.name = "charts-renamed";
+    Object.assign(renamed.resource.fluxiac_bucket.fleet, { timeout: "90s" });
+    await tf.writeConfig(renamed);
+    const plan = await tf.planJson();
+    assert.deepEqual(change(plan, "fluxiac_helm_repository.charts").actions, ["delete", "create"]);
+    assert.deepEqual(change(plan, "fluxiac_bucket.fleet").actions, ["update"]);
+    await tf.must("apply", "-input=false", "-no-color", "tfplan");
+    const again = await tf.terraform("plan", "-input=false", "-no-color", "-detailed-exitcode");
+    assert.equal(again.code, 0, `no changes after apply:\n${again.stdout}${again.stderr}`);
+  });
+
   test("destroy prunes what both Kustomizations applied", async () => {
     await tf.must("destroy", "-input=false", "-no-color", "-auto-approve");
     for (const name of ["from-oci", "from-bucket"]) await assert.rejects(cm(name), (e: { code?: number }) => e.code === 404, `${name} is gone`);

@@ -84,6 +84,6 @@ export function checkDependencies(object: ObjectRef, spec: DependsOnSpec): void 
     if (why) problems.push(`Kustomization "${dep.name}": ${why}`);
   }
   if (problems.length) {
-    throw new FluxiacError(object, "DependencyNotReady", `dependency not ready: ${problems.join("; ")}; nothing was applied. Reconcile the dependency first (pulumi up), or remove it from dependsOn`);
+    throw new FluxiacError(object, "DependencyNotReady", `dependency not ready: ${problems.join("; ")}; nothing was applied. Apply the dependency first, or remove it from dependsOn`);
   }
 }

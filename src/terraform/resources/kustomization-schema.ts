@@ -45,6 +45,10 @@ export const specAttributes: Attributes = {
     failed: str("CEL: true when failed."),
   }),
   timeout: str('How long health checks and WaitForTermination wait. Default "5m".'),
+  dependencies: strList(
+    "Kustomizations applied first (Flux's dependsOn): each one's `dependency` attribute. This one applies only once they are ready; add them to depends_on too if you want Terraform to order unrelated changes.",
+  ),
+  ready_expr: str("CEL over dep and self that replaces the readiness check of dependencies."),
   suspend: bool("Plan and apply nothing, keeping the previous inventory. Default false."),
   target_namespace: str("Namespace for every namespaced object."),
   name_prefix: str("Prefix added to every object's name."),
@@ -92,5 +96,11 @@ export const attributes: Attributes = {
   }),
   last_applied_revision: str("The source revision of the last successful apply.", { computed: true }),
   inventory: strList("The applied objects, as Flux's inventory ids (<namespace>_<name>_<group>_<kind>).", { computed: true }),
+  health: computedObject("The result of the last health check (wait, health_checks): status Current, InProgress or Failed, a message, and how many objects were checked.", {
+    status: "string",
+    message: "string",
+    checked: "number",
+  }),
+  dependency: str("What a Kustomization that depends on this one takes in dependencies: the JSON of its name, source revision, last applied revision, health and suspend.", { computed: true }),
   drift: strList("Objects changed in the cluster since the last apply (Kind/namespace/name), found by the refresh; the next apply corrects them.", { computed: true }),
 };

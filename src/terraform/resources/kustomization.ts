@@ -7,6 +7,8 @@ import { FluxiacError, PartialFailureError } from "../../core/errors";
 import type { Inventory } from "../../core/kube/inventory";
 import type { KustomizationChanges, KustomizationSpec, KustomizationStatus } from "../../core/reconcile/kustomization";
 import type { KustomizationState } from "../../core/reconcile/kustomization-state";
+import type { KustomizationDependency } from "../../core/reconcile/depends-on";
+import type { KustomizationHealth } from "../../core/reconcile/kustomization-health";
 import type { SourceReference } from "../../core/reconcile/source-reference";
 import { hasUnknown, UNKNOWN, type CtyObject } from "../cty";
 import { error, type Diagnostic } from "../diagnostics";
@@ -20,8 +22,8 @@ const kind = "Kustomization";
 interface Private {
   inventory: Inventory;
   objects: Record<string, string>;
-  /** In a plan's private state: the inventory the apply starts from (what it prunes against). */
-  previous?: Inventory;
+  /** In a plan's private state: what the prior state held, which the apply prunes against (ApplyResourceChange carries no prior private state). */
+  previous?: { inventory: Inventory; objects: Record<string, string> };
 }
 
 /** engine loads the Kustomization engine on first use, so the plugin starts without the Kubernetes client. */
@@ -63,9 +65,10 @@ function parseSourceRef(v: unknown): SourceReference {
 /** specOf turns the configured attributes into the engine spec; the provider's cluster is the default. */
 function specOf(o: CtyObject, ctx: CallContext): KustomizationSpec {
   const props = engineProps(specAttributes, o) as Record<string, unknown>;
-  const { sourceRef, kubeconfig, context, ...rest } = props;
+  const { sourceRef, kubeconfig, context, dependencies, ...rest } = props;
   return {
     ...(rest as Omit<KustomizationSpec, "sourceRef" | "cluster">),
+    ...(dependencies ? { dependsOn: (dependencies as string[]).map((d) => JSON.parse(d) as KustomizationDependency) } : {}),
     sourceRef: parseSourceRef(sourceRef),
     cluster: { kubeconfig: (kubeconfig as string | undefined) ?? ctx.cluster?.kubeconfig, context: (context as string | undefined) ?? ctx.cluster?.context },
   };
@@ -89,6 +92,26 @@ async function ownedInventory(name: string, o: CtyObject, ctx: CallContext): Pro
 
 const idOf = (o: CtyObject) => (typeof o.name === "string" && !hasUnknown(o.namespace) ? `${(o.namespace as string | null) ?? "flux-system"}/${o.name}` : UNKNOWN);
 const configValues = (o: CtyObject) => Object.fromEntries(["name", ...Object.keys(specAttributes)].map((n) => [n, o[n]]));
+
+/** ownValues are the configured values but dependencies: a dependency being updated does not hide this plan. */
+const ownValues = (o: CtyObject) => ({ ...configValues(o), dependencies: null });
+
+const healthValue = (h: KustomizationHealth | undefined): CtyObject | null => (h ? { status: h.status, message: h.message, checked: h.checked } : null);
+
+/** withDependency adds the `dependency` attribute, unknown while what it is made of is. */
+function withDependency(o: CtyObject): CtyObject {
+  const parts = [o.name, o.source_ref, o.last_applied_revision, o.health, o.suspend];
+  if (parts.some(hasUnknown)) return { ...o, dependency: UNKNOWN };
+  const health = o.health as CtyObject | null;
+  const dep: KustomizationDependency = {
+    name: o.name as string,
+    revision: parseSourceRef(o.source_ref).artifact?.revision,
+    lastAppliedRevision: (o.last_applied_revision as string | null) ?? undefined,
+    ...(health ? { health: health as unknown as KustomizationHealth } : {}),
+    suspend: o.suspend === true,
+  };
+  return { ...o, dependency: JSON.stringify(dep) };
+}
 
 /** kustomization is the fluxiac_kustomization resource type. */
 export const kustomization: ResourceType = {
@@ -115,13 +138,15 @@ export const kustomization: ResourceType = {
 
   async plan({ prior, priorPrivate, proposed, config }, ctx) {
     const base = { ...proposed, id: idOf(config), drift: [] };
-    if (hasUnknown(configValues(config))) return { state: { ...base, plan: UNKNOWN, inventory: UNKNOWN, last_applied_revision: UNKNOWN } };
+    if (hasUnknown(ownValues(config))) return { state: { ...base, plan: UNKNOWN, inventory: UNKNOWN, last_applied_revision: UNKNOWN, health: UNKNOWN, dependency: UNKNOWN } };
     const name = config.name as string;
-    const spec = specOf(config, ctx);
+    // Dependencies are checked by the apply; the plan does not need them (and they may not be known yet).
+    const spec = specOf(hasUnknown(config.dependencies) ? { ...config, dependencies: null } : config, ctx);
     const previous = await previousOf(name, prior, priorPrivate, ctx);
     if (spec.suspend) {
       // A suspended Kustomization changes only when its own fields do.
-      return { state: { ...base, plan: prior?.plan ?? summary("", noChanges()), inventory: inventoryIds(previous?.inventory), last_applied_revision: previous?.lastAppliedRevision ?? "" }, private: priorPrivate };
+      const state = { ...base, plan: prior?.plan ?? summary("", noChanges()), inventory: inventoryIds(previous?.inventory), last_applied_revision: previous?.lastAppliedRevision ?? "", health: prior?.health ?? null };
+      return { state: withDependency(state), private: priorPrivate };
     }
     const { planKustomization, hasChanges } = engine();
     const plan = await planKustomization(name, spec, previous, ctx);
@@ -132,10 +157,11 @@ export const kustomization: ResourceType = {
       prior.last_applied_revision === plan.revision &&
       isDeepStrictEqual(prior.inventory, inventory) &&
       isDeepStrictEqual(configValues(prior), configValues(proposed));
-    if (inSync) return { state: base, private: priorPrivate };
+    if (inSync) return { state: withDependency(base), private: priorPrivate };
     return {
-      state: { ...base, plan: summary(plan.revision, plan.changes), inventory, last_applied_revision: plan.revision },
-      private: writePrivate({ inventory: plan.inventory, objects: plan.objects, previous: previous?.inventory }),
+      // Health is known once the apply checked it.
+      state: withDependency({ ...base, plan: summary(plan.revision, plan.changes), inventory, last_applied_revision: plan.revision, health: UNKNOWN }),
+      private: writePrivate({ inventory: plan.inventory, objects: plan.objects, previous: previous && { inventory: previous.inventory ?? { entries: [] }, objects: previous.objects ?? {} } }),
     };
   },
 
@@ -144,32 +170,36 @@ export const kustomization: ResourceType = {
     const spec = specOf(planned, ctx);
     const { applyKustomization, planKustomization } = engine();
     const priv = readPrivate(plannedPrivate);
-    // The plan recorded the inventory it started from, as ApplyResourceChange carries no prior private state.
-    const previous: KustomizationStatus | undefined = prior
-      ? { inventory: priv?.previous ?? (await ownedInventory(name, prior, ctx)), lastAppliedRevision: (prior.last_applied_revision as string | null) ?? undefined }
-      : undefined;
+    const prev = prior ? (priv?.previous ?? { inventory: await ownedInventory(name, prior, ctx), objects: {} }) : undefined;
+    const previous: KustomizationStatus | undefined = prior && prev ? { ...prev, lastAppliedRevision: (prior.last_applied_revision as string | null) ?? undefined } : undefined;
     let state: CtyObject = { ...planned, id: idOf(planned), drift: [] };
     let objects: Record<string, string> = priv?.objects ?? {};
-    if (hasUnknown(planned) || !priv) {
-      // Planned while values were unknown: plan now, as the apply walk's final plan would have.
-      const plan = await planKustomization(name, spec, previous, ctx);
-      objects = plan.objects;
-      if (hasUnknown(planned.plan)) state = { ...state, plan: summary(plan.revision, plan.changes) };
-    }
     try {
+      if (!priv || [planned.plan, planned.inventory, planned.last_applied_revision].some(hasUnknown)) {
+        // Planned while values were unknown: plan now, as the apply walk's final plan would have.
+        const plan = await planKustomization(name, spec, previous, ctx);
+        objects = plan.objects;
+        if (hasUnknown(planned.plan)) state = { ...state, plan: summary(plan.revision, plan.changes) };
+      }
       const result = await applyKustomization(name, spec, previous, ctx);
-      state = { ...state, inventory: inventoryIds(result.inventory), last_applied_revision: result.lastAppliedRevision };
-      return { state, private: writePrivate({ inventory: result.inventory, objects }) };
+      state = { ...state, inventory: inventoryIds(result.inventory), last_applied_revision: result.lastAppliedRevision, health: healthValue(result.health) };
+      return { state: withDependency(state), private: writePrivate({ inventory: result.inventory, objects }) };
     } catch (err) {
-      if (!(err instanceof PartialFailureError)) throw err;
-      const s = err.state as KustomizationState;
-      const failed = {
-        ...state,
-        plan: hasUnknown(state.plan) ? summary("", noChanges()) : state.plan,
-        inventory: inventoryIds(s.inventory),
-        last_applied_revision: s.lastAppliedRevision ?? "",
-      };
-      throw new ApplyFailure({ state: failed, private: writePrivate({ inventory: s.inventory, objects: {} }) }, err);
+      if (err instanceof PartialFailureError) {
+        // The cluster changed: record what is in it, so the next apply converges and destroy finds it.
+        const s = err.state as KustomizationState;
+        const failed = {
+          ...state,
+          plan: hasUnknown(state.plan) ? summary("", noChanges()) : state.plan,
+          inventory: inventoryIds(s.inventory),
+          last_applied_revision: s.lastAppliedRevision ?? "",
+          health: healthValue(s.health) ?? (hasUnknown(state.health) ? null : state.health),
+        };
+        throw new ApplyFailure({ state: withDependency(failed), private: writePrivate({ inventory: s.inventory, objects: {} }) }, err);
+      }
+      // Nothing changed in the cluster: the prior state stays as it was.
+      if (prior && prev) throw new ApplyFailure({ state: prior, private: writePrivate(prev) }, err);
+      throw err;
     }
   },
 
@@ -198,7 +228,7 @@ export const kustomization: ResourceType = {
     if (!name) throw new FluxiacError({ kind, name: id }, "ValidationFailed", "import id must be <namespace>/<name> or <name>");
     const base = { ...nullObject(attributes), name, namespace: namespace ?? null };
     const inventory = await ownedInventory(name, base, ctx);
-    const state = { ...base, id: idOf(base), inventory: inventoryIds(inventory), drift: [], plan: summary("", noChanges()), last_applied_revision: "" };
+    const state = { ...base, id: idOf(base), inventory: inventoryIds(inventory), drift: [], plan: summary("", noChanges()), last_applied_revision: "", health: null, dependency: null };
     return { state, private: writePrivate({ inventory, objects: {} }) };
   },
 };
