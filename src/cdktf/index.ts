@@ -6,6 +6,7 @@ export { GitRepository, type GitAuthProps, type GitRepositoryIncludeProps, type 
 export { HelmRepository, type HelmRepositoryAuthProps, type HelmRepositoryProps } from "./helm-repository";
 export {
   Kustomization,
+  KustomizationHealthAttribute,
   KustomizationPlanAttribute,
   type KustomizationDecryptionProps,
   type KustomizationPostBuildProps,

@@ -8,6 +8,7 @@ import type { HealthCheckExpr } from "../core/kube/health/cel";
 import type { KubeConfigReference } from "../core/kube/remote";
 import { validateIgnoreRules, type IgnoreRule } from "../core/kube/ssa/ignore";
 import type { DeletionPolicy } from "../core/reconcile/kustomization";
+import { validateReadyExpr } from "../core/reconcile/depends-on";
 import { validateHealthCheck, type NamespacedObjectKindReference } from "../core/reconcile/kustomization-health";
 import { FluxiacResource, type FluxiacMetaArguments } from "./resource";
 import type { ISource } from "./source";
@@ -67,11 +68,13 @@ export interface KustomizationProps extends Omit<FluxiacMetaArguments, "dependsO
   /** How long the health check and WaitForTermination wait, e.g. "90s". @default "5m" */
   readonly timeout?: string;
   /**
-   * Kustomizations applied first, as Terraform's depends_on: this one is planned against their result
-   * and is not applied when one of them fails (its apply, health check included), as Flux waits for a
-   * dependency to be ready. Flux's readyExpr has no Terraform counterpart. @default none
+   * Kustomizations applied first (Flux's dependsOn): this one applies only once each applied its
+   * source's current revision and passed its health check. Synthesized as `dependencies` from each one's
+   * `dependency` attribute, which also orders them in Terraform's graph. @default none
    */
   readonly dependsOn?: Kustomization[];
+  /** CEL over `dep` and `self` that replaces the readiness check of dependsOn. @default none */
+  readonly readyExpr?: string;
   /** Plan and apply nothing, keeping the previous inventory. @default false */
   readonly suspend?: boolean | IResolvable;
   /** Namespace for every namespaced object. */
@@ -124,6 +127,24 @@ export class KustomizationPlanAttribute {
   }
 }
 
+/** KustomizationHealthAttribute reads the computed `health`: the result of the last health check. */
+export class KustomizationHealthAttribute {
+  constructor(private readonly resource: Kustomization) {}
+
+  /** status is Current, InProgress or Failed. */
+  get status(): string {
+    return this.resource.getStringAttribute("health.status");
+  }
+  /** message says what was checked and what failed. */
+  get message(): string {
+    return this.resource.getStringAttribute("health.message");
+  }
+  /** checked is how many objects were checked. */
+  get checked(): number {
+    return this.resource.getNumberAttribute("health.checked");
+  }
+}
+
 const SOURCE_KINDS = ["GitRepository", "OCIRepository", "Bucket"];
 const DELETION_POLICIES: DeletionPolicy[] = ["MirrorPrune", "Delete", "WaitForTermination", "Orphan"];
 
@@ -138,10 +159,10 @@ export class Kustomization extends FluxiacResource {
 
   constructor(scope: Construct, id: string, props: KustomizationProps) {
     const { sourceRef, dependsOn, provider, lifecycle, name, ...fields } = props;
-    super(scope, id, { name, provider, lifecycle, dependsOn }, {
+    super(scope, id, { name, provider, lifecycle }, {
       kind: "Kustomization",
       type: Kustomization.tfResourceType,
-      attributes: { sourceRef: sourceRef?.sourceReference, ...fields },
+      attributes: { sourceRef: sourceRef?.sourceReference, ...fields, dependencies: dependsOn?.map((d) => d.dependency) },
       stringMaps: ["postBuild.substitute", "commonMetadata.labels", "commonMetadata.annotations"],
       secrets: ["kubeconfig", "decryption.keys"],
       checked: props as unknown as Record<string, unknown>,
@@ -157,6 +178,16 @@ export class Kustomization extends FluxiacResource {
   /** lastAppliedRevision is the source revision of the last successful apply. */
   get lastAppliedRevision(): string {
     return this.getStringAttribute("last_applied_revision");
+  }
+
+  /** health is the result of the last health check (wait, healthChecks). */
+  get health(): KustomizationHealthAttribute {
+    return new KustomizationHealthAttribute(this);
+  }
+
+  /** dependency is what a Kustomization that depends on this one takes (the JSON of name, revisions, health, suspend). */
+  get dependency(): string {
+    return this.getStringAttribute("dependency");
   }
 
   /** drift lists the objects changed in the cluster since the last apply (`Kind/namespace/name`), found by the refresh. */
@@ -193,5 +224,6 @@ function validateKustomization(props: KustomizationProps): Problem[] {
   for (const reason of validateHealthCheck({ timeout, healthChecks, healthCheckExprs, wait: wait === true })) {
     add(/^[A-Za-z]+(\[\d+\])?/.exec(reason)?.[0] ?? "timeout", reason);
   }
+  for (const reason of validateReadyExpr(props.readyExpr)) add("readyExpr", reason);
   return problems;
 }

@@ -157,7 +157,7 @@ test("references: sourceRef, include, dependsOn and the computed attributes rend
     const repo = new GitRepository(stack, "repo", { url: "https://git.example.com/apps.git", include: [{ repository: shared, fromPath: "base", toPath: "vendor/base" }] });
     const bucket = new Bucket(stack, "bucket", { bucketName: "b", endpoint: "s3.example.com" });
     const infra = new Kustomization(stack, "infra", { sourceRef: bucket, prune: true });
-    const apps = new Kustomization(stack, "apps", { sourceRef: repo, prune: false, dependsOn: [infra] });
+    const apps = new Kustomization(stack, "apps", { sourceRef: repo, prune: false, dependsOn: [infra], readyExpr: "dep.lastAppliedRevision == self.lastAppliedRevision" });
     new TerraformOutput(stack, "revision", { value: repo.artifact.revision });
     new TerraformOutput(stack, "size", { value: repo.artifact.size });
     new TerraformOutput(stack, "applied", { value: apps.lastAppliedRevision });
@@ -165,11 +165,13 @@ test("references: sourceRef, include, dependsOn and the computed attributes rend
     new TerraformOutput(stack, "inventory", { value: apps.inventory });
     new TerraformOutput(stack, "drift", { value: apps.drift });
     new TerraformOutput(stack, "id", { value: apps.id });
+    new TerraformOutput(stack, "health", { value: apps.health.status });
     assert.equal(referenceOf(repo, "source_reference"), "${fluxiac_git_repository.repo.source_reference}");
   });
   assert.deepEqual(synth.resource("fluxiac_git_repository", "repo").include, [{ repository: "${fluxiac_git_repository.shared.source_reference}", from_path: "base", to_path: "vendor/base" }]);
   assert.equal(synth.resource("fluxiac_kustomization", "infra").source_ref, "${fluxiac_bucket.bucket.source_reference}");
-  assert.deepEqual(synth.resource("fluxiac_kustomization", "apps").depends_on, ["fluxiac_kustomization.infra"]);
+  assert.deepEqual(synth.resource("fluxiac_kustomization", "apps").dependencies, ["${fluxiac_kustomization.infra.dependency}"]);
+  assert.equal(synth.resource("fluxiac_kustomization", "apps").ready_expr, "dep.lastAppliedRevision == self.lastAppliedRevision");
   const outputs = synth.config.output as Record<string, { value: unknown }>;
   assert.equal(outputs.revision.value, "${fluxiac_git_repository.repo.artifact.revision}");
   assert.equal(outputs.size.value, "${fluxiac_git_repository.repo.artifact.size}");
@@ -178,6 +180,7 @@ test("references: sourceRef, include, dependsOn and the computed attributes rend
   assert.equal(outputs.inventory.value, "${fluxiac_kustomization.apps.inventory}");
   assert.equal(outputs.drift.value, "${fluxiac_kustomization.apps.drift}");
   assert.equal(outputs.id.value, "${fluxiac_kustomization.apps.id}");
+  assert.equal(outputs.health.value, "${fluxiac_kustomization.apps.health.status}");
 });
 
 test("invalid props fail the synth naming the construct and the prop", () => {
@@ -206,6 +209,11 @@ test("invalid props fail the synth naming the construct and the prop", () => {
       title: "bad timeout",
       build: (stack) => new Kustomization(stack, "apps", { prune: true, sourceRef: new GitRepository(stack, "repo", { url: "https://g/x.git" }), timeout: "5 minutes" }),
       error: /Kustomization "apps": timeout: "5 minutes" is not a duration/,
+    },
+    {
+      title: "readyExpr that is not CEL",
+      build: (stack) => new Kustomization(stack, "apps", { prune: true, sourceRef: new GitRepository(stack, "repo", { url: "https://g/x.git" }), readyExpr: "dep.(" }),
+      error: /Kustomization "apps": readyExpr is not valid CEL/,
     },
     {
       title: "git url scheme",

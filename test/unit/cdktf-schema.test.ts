@@ -57,6 +57,7 @@ function everyProp(stack: TerraformStack): void {
     healthCheckExprs: [{ apiVersion: "v1", kind: "K", current: "c", inProgress: "i", failed: "f" }],
     timeout: "1m",
     dependsOn: [base],
+    readyExpr: "dep.status.ready",
     suspend: false,
     targetNamespace: "t",
     namePrefix: "p-",
