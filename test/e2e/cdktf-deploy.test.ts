@@ -39,6 +39,24 @@ new Kustomization(stack, "apps", { sourceRef: repo, path: "./deploy" });
 app.synth();
 `;
 
+/** LAYERS_APP applies a Kustomization "shop" that depends on "infra", both from one repository. */
+const LAYERS_APP = `
+const { App, TerraformStack, TerraformVariable } = require("cdktf");
+const { FluxiacProvider, GitRepository, Kustomization } = require("fluxiac/cdktf");
+const app = new App();
+const stack = new TerraformStack(app, "layers");
+new FluxiacProvider(stack, "fluxiac", { configPath: process.env.KUBECONFIG });
+const password = new TerraformVariable(stack, "git_password", { type: "string", sensitive: true });
+const repo = new GitRepository(stack, "layers", {
+  url: process.env.REPO_URL,
+  ref: { branch: "main" },
+  auth: { username: process.env.GIT_USERNAME, password: password.stringValue },
+});
+const infra = new Kustomization(stack, "infra", { sourceRef: repo, path: "./infra", prune: true, wait: true });
+new Kustomization(stack, "shop", { sourceRef: repo, path: "./shop", prune: true, dependsOn: [infra] });
+app.synth();
+`;
+
 /** jsApp is a cdktf project whose app is plain JavaScript (no compile step). */
 const jsApp = (source: string) => ({ "cdktf.json": JSON.stringify({ language: "typescript", app: "node main.js", projectId: "fluxiac-e2e", sendCrashReports: "false" }), "main.js": source });
 
@@ -190,6 +208,35 @@ describe("cdktf deploy of the example against a real cluster and Git server", ()
       assert.match(out, /"commit": "\$\{var\.commit\}"/, "and at the line that sets commit");
     } finally {
       await bad.cleanup();
+    }
+  });
+
+  test("dependsOn: the dependency's state flows into the dependent's dependencies, and both apply", async () => {
+    const layers = await git.createRepo("layers");
+    const sha = await layers.commit({ "infra/settings.yaml": configMap("settings", { tier: "gold" }), "shop/price.yaml": configMap("price", { amount: "3" }) });
+    const stack = await cdktfProject(SCRATCH, "layers", {
+      files: jsApp(LAYERS_APP),
+      env: { REPO_URL: layers.httpUrl, KUBECONFIG: cp.kubeconfigPath, GIT_USERNAME: git.httpUser, TF_VAR_git_password: git.httpPassword },
+    });
+    try {
+      await installProvider({ dir: stack.pluginDir });
+      const res = await stack.cdktf(["deploy", "--auto-approve", "--skip-provider-lock"]);
+      assert.equal(res.code, 0, stack.log.join("\n"));
+      assert.doesNotMatch(output(res), /is a literal string/, "no credential is a literal");
+      assert.equal((await cm("settings")).data?.tier, "gold");
+      assert.equal((await cm("price")).data?.amount, "3");
+      type State = { resources: { type: string; name: string; instances: { attributes: Record<string, unknown> }[] }[] };
+      const tfstate = JSON.parse(await readFile(join(stack.dir, "terraform.layers.tfstate"), "utf8")) as State;
+      const attributes = (name: string) => tfstate.resources.find((r) => r.type === "fluxiac_kustomization" && r.name === name)!.instances[0].attributes;
+      const dependencies = (attributes("shop").dependencies as string[]).map((d) => JSON.parse(d) as { name: string; lastAppliedRevision: string });
+      assert.deepEqual(dependencies.map((d) => [d.name, d.lastAppliedRevision]), [["infra", `main@sha1:${sha}`]]);
+      assert.equal(attributes("shop").dependencies?.toString(), attributes("infra").dependency?.toString());
+      const destroyed = await stack.cdktf(["destroy", "--auto-approve", "--skip-provider-lock"]);
+      assert.equal(destroyed.code, 0, stack.log.join("\n"));
+      assert.equal(await exists("settings"), false);
+      assert.equal(await exists("price"), false);
+    } finally {
+      await stack.cleanup();
     }
   });
 
