@@ -25,6 +25,8 @@ export const providerAttributes: Attributes = {
 export interface ProviderSettings {
   cluster?: ClusterConnection;
   storeDir?: string;
+  /** The configuration holds values not known until apply. */
+  unknown?: boolean;
 }
 
 /** validateProviderConfig reports settings that contradict each other. */

@@ -53,6 +53,7 @@ export class Provider {
     return {
       store: new ArtifactStore(this.settings.storeDir),
       cluster: this.settings.cluster,
+      clusterUnknown: this.settings.unknown,
       signal: abort.signal,
       log: {
         info: (m) => process.stderr.write(`[INFO] ${m}\n`),
@@ -103,7 +104,11 @@ export class Provider {
     if (!config) return { diagnostics: [] };
     const problems = validateProviderConfig(config);
     if (problems.length) return { diagnostics: problems };
-    if (hasUnknown(config)) return { diagnostics: [error("the fluxiac provider's configuration is not known until apply", "Configure it from values known at plan time (a kubeconfig path or content, or host and credentials).")] };
+    if (hasUnknown(config)) {
+      // Only during plan: the cluster comes from a resource of this run. Kustomizations plan as known after apply.
+      this.settings = { unknown: true };
+      return { diagnostics: [] };
+    }
     try {
       this.settings = providerSettings(config);
       return { diagnostics: [] };

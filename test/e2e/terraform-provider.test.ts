@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
+import { run } from "../harness/proc";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
 import { terraformWorkspace, type TerraformPlan, type TerraformWorkspace } from "../harness/terraform";
@@ -124,6 +125,15 @@ describe("fluxiac provider under terraform", () => {
     await noChanges("after applying the push");
   });
 
+  test("the provider's log shows the plan reusing the refresh's dry-run, and never a credential", async () => {
+    const logPath = join(scratch, "provider.log");
+    const r = await run("terraform", ["plan", "-input=false", "-no-color", "-detailed-exitcode"], { cwd: tf.dir, env: { ...tf.env, TF_LOG_PROVIDER: "DEBUG", TF_LOG_PATH: logPath } });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const log = readFileSync(logPath, "utf8");
+    assert.match(log, /Kustomization "apps": the plan reuses the refresh's build and dry-run/);
+    for (const secret of [git.httpPassword, cp.adminToken]) assert.equal(log.includes(secret), false, "no credential in the provider's log");
+  });
+
   test("drift made by hand shows in the refresh and the plan; apply corrects it", async () => {
     await core.patchNamespacedConfigMap(
       { name: "a", namespace: NS, body: { data: { color: "hand-edited" } }, fieldManager: "kubectl-edit" },
@@ -237,6 +247,31 @@ describe("fluxiac provider under terraform", () => {
       suspend: false,
     });
     await noChanges("after applying what was unknown at plan time");
+  });
+
+  test("a provider configured from a value known only after apply plans the Kustomization as known after apply", async () => {
+    await repo.commit({ "other/e.yaml": configMap("e", { cluster: "later" }) });
+    const second = await terraformWorkspace(join(scratch, "second"));
+    const base = config();
+    await second.writeConfig({
+      terraform: base.terraform,
+      provider: { fluxiac: { config_raw: "${terraform_data.kubeconfig.output}" } },
+      resource: {
+        terraform_data: { kubeconfig: { input: cp.kubeconfig } },
+        fluxiac_git_repository: { other: { ...base.resource.fluxiac_git_repository.apps, name: "other" } },
+        fluxiac_kustomization: { other: { name: "other", source_ref: "${fluxiac_git_repository.other.source_reference}", path: "./other", prune: true } },
+      },
+    });
+    await second.must("init", "-input=false", "-no-color");
+    const plan = await second.planJson();
+    assert.ok((change(plan, "fluxiac_git_repository.other").after?.artifact as { revision?: string })?.revision, "the source needs no cluster and plans as usual");
+    assert.equal(change(plan, "fluxiac_kustomization.other").after_unknown.plan, true);
+    await second.must("apply", "-input=false", "-no-color", "tfplan");
+    assert.equal((await cm("e")).data?.cluster, "later");
+    const again = await second.terraform("plan", "-input=false", "-no-color", "-detailed-exitcode");
+    assert.equal(again.code, 0, `no changes once the provider's configuration is known:\n${again.stdout}${again.stderr}`);
+    await second.must("destroy", "-input=false", "-no-color", "-auto-approve");
+    assert.equal(await exists("e"), false);
   });
 
   test("destroy removes exactly the objects in the inventory", async () => {

@@ -4,14 +4,18 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { run } from "../harness/proc";
 import * as grpc from "@grpc/grpc-js";
 import { serverIdentity } from "../../src/terraform/cert";
+import { platform } from "../../src/terraform/install";
 import { decodeValue } from "../../src/terraform/msgpack";
 import { loadProtos, MAGIC_COOKIE } from "../../src/terraform/server";
 
 const MAIN = join(__dirname, "..", "..", "src", "terraform", "main.js");
+const CLI = join(__dirname, "..", "..", "src", "cli", "main.js");
 
 type Unary<T> = (req: object, callback: (err: Error | null, res: T) => void) => void;
 
@@ -88,5 +92,25 @@ describe("the plugin process", () => {
     assert.equal(await plugin.exited, 0, "Shutdown ends the process");
     assert.equal(existsSync(address), false, "the socket is removed");
     for (const c of [provider, refused, controller]) c.close();
+  });
+});
+
+describe("fluxiac terraform install", () => {
+  const mirror = mkdtempSync(join(tmpdir(), "fluxiac-tf-install-"));
+  after(() => rmSync(mirror, { recursive: true, force: true }));
+
+  test("writes an executable wrapper into the mirror's layout, prints its lock hash, and the wrapper runs the plugin", async () => {
+    const version = (JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string }).version;
+    const r = await run(process.execPath, [CLI, "terraform", "install", "--dir", mirror], { env: { PATH: process.env.PATH } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.trim(), /^h1:[A-Za-z0-9+/]{43}=$/, "stdout is the h1: hash alone");
+    const wrapper = join(mirror, "registry.terraform.io", "fluxiac", "fluxiac", version, platform(), `terraform-provider-fluxiac_v${version}`);
+    assert.equal(statSync(wrapper).mode & 0o777, 0o755);
+    const script = readFileSync(wrapper, "utf8");
+    assert.ok(script.startsWith("#!/bin/sh\nexec "), "the wrapper execs, so Terraform's kill reaches Node");
+    assert.ok(script.includes(process.execPath) && script.includes(MAIN), "with the installing Node on the package's plugin entry point");
+    const direct = await run(wrapper, [], { env: { PATH: "/usr/bin:/bin" } });
+    assert.equal(direct.code, 1);
+    assert.match(direct.stderr, /This is fluxiac's Terraform provider/);
   });
 });

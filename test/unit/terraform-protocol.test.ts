@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { encode } from "@msgpack/msgpack";
 import { typeJson, UNKNOWN, type CtyType, type CtyValue } from "../../src/terraform/cty";
 import { decodeJsonValue, decodeValue, encodeValue } from "../../src/terraform/msgpack";
-import { attrType, camel, engineProps, obj, objList, protoSchema, snake, str, strMap, type Attributes } from "../../src/terraform/schema";
+import { attrType, camel, engineProps, nullObject, obj, objList, protoSchema, snake, str, strMap, type Attributes } from "../../src/terraform/schema";
 import { attributePath, error } from "../../src/terraform/diagnostics";
 import { packageHash } from "../../src/terraform/install";
 import { handshakeCert, serverIdentity } from "../../src/terraform/cert";
@@ -177,4 +177,27 @@ test("the AutoMTLS certificate is self-signed for localhost and travels as unpad
   const line = handshakeCert(id.certDer);
   assert.equal(line.endsWith("="), false);
   assert.deepEqual(Buffer.from(line, "base64"), id.certDer);
+});
+
+test("validation reports fluxiac's problems on their attributes, and leaves values not known yet for the plan", () => {
+  const byType = Object.fromEntries(resourceTypes.map((t) => [t.typeName, t]));
+  const git = byType.fluxiac_git_repository;
+  const gitConfig = { ...nullObject(git.attributes), name: "apps", url: UNKNOWN, ref: { branch: null, tag: null, semver: null, name: null, commit: "abc" } };
+  assert.deepEqual(
+    git.validate(gitConfig).map((d) => [d.summary, d.attribute?.steps]),
+    [['GitRepository "apps": ref.commit must be a full 40-character SHA-1', [{ attribute_name: "ref" }, { attribute_name: "commit" }]]],
+  );
+  assert.deepEqual(git.validate({ ...gitConfig, url: "ftp://x", ref: null }).map((d) => d.attribute?.steps), [[{ attribute_name: "url" }]]);
+
+  const ks = byType.fluxiac_kustomization;
+  const ksConfig = { ...nullObject(ks.attributes), name: "apps", prune: true, source_ref: "not json", dependencies: ["{}", UNKNOWN], deletion_policy: "Sometimes" };
+  assert.deepEqual(
+    ks.validate(ksConfig).map((d) => [d.summary, d.attribute?.steps]),
+    [
+      ['Kustomization "apps": source_ref must be a source\'s source_reference, e.g. fluxiac_git_repository.apps.source_reference', [{ attribute_name: "source_ref" }]],
+      ['Kustomization "apps": dependencies[0] must be a Kustomization\'s dependency attribute, e.g. fluxiac_kustomization.infra.dependency', [{ attribute_name: "dependencies" }, { element_key_int: 0 }]],
+      ['Kustomization "apps": deletion_policy "Sometimes" is not valid: use MirrorPrune, Delete, WaitForTermination or Orphan', [{ attribute_name: "deletion_policy" }]],
+    ],
+  );
+  assert.deepEqual(ks.validate({ ...ksConfig, source_ref: UNKNOWN, dependencies: null, deletion_policy: null }), [], "unknown values are checked at plan time");
 });

@@ -2,10 +2,11 @@
 // objects to create, update, prune and correct), the refresh reports drift made in the cluster, the apply
 // applies in stages and prunes, and destroy follows deletion_policy. The exact inventory (with versions)
 // and the digests of the built objects travel in the private state.
+import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { FluxiacError, PartialFailureError } from "../../core/errors";
 import type { Inventory } from "../../core/kube/inventory";
-import type { KustomizationChanges, KustomizationSpec, KustomizationStatus } from "../../core/reconcile/kustomization";
+import type { KustomizationChanges, KustomizationPlan, KustomizationSpec, KustomizationStatus } from "../../core/reconcile/kustomization";
 import type { KustomizationState } from "../../core/reconcile/kustomization-state";
 import type { KustomizationDependency } from "../../core/reconcile/depends-on";
 import type { KustomizationHealth } from "../../core/reconcile/kustomization-health";
@@ -24,6 +25,28 @@ interface Private {
   objects: Record<string, string>;
   /** In a plan's private state: what the prior state held, which the apply prunes against (ApplyResourceChange carries no prior private state). */
   previous?: { inventory: Inventory; objects: Record<string, string> };
+}
+
+/**
+ * refreshed holds the plans the refresh made, for the plan that follows in the same process: Terraform
+ * reads, then plans, each resource; with the same spec and prior state, the plan reuses the refresh's
+ * build and dry-run instead of doing them again.
+ */
+const refreshed = new Map<string, { plan: KustomizationPlan; at: number }>();
+const REFRESH_REUSE_MS = 60_000;
+
+const refreshKey = (name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined) => createHash("sha256").update(JSON.stringify([name, spec, previous])).digest("hex");
+
+/** planOnce plans, or takes the plan the refresh just made for exactly this spec and prior state. */
+function planOnce(name: string, spec: KustomizationSpec, previous: KustomizationStatus | undefined, ctx: CallContext): Promise<KustomizationPlan> {
+  const key = refreshKey(name, spec, previous);
+  const cached = refreshed.get(key);
+  refreshed.delete(key);
+  if (cached && Date.now() - cached.at < REFRESH_REUSE_MS) {
+    ctx.log.debug(`Kustomization "${name}": the plan reuses the refresh's build and dry-run`);
+    return Promise.resolve(cached.plan);
+  }
+  return engine().planKustomization(name, spec, previous, ctx);
 }
 
 /** engine loads the Kustomization engine on first use, so the plugin starts without the Kubernetes client. */
@@ -129,6 +152,17 @@ export const kustomization: ResourceType = {
         problems.push(error(named((err as Error).message), "", "source_ref"));
       }
     }
+    const deps = Array.isArray(config.dependencies) ? config.dependencies : [];
+    deps.forEach((d, i) => {
+      if (typeof d !== "string") return;
+      let name: unknown;
+      try {
+        name = (JSON.parse(d) as { name?: unknown }).name;
+      } catch {
+        name = undefined;
+      }
+      if (typeof name !== "string" || !name) problems.push(error(named(`dependencies[${i}] must be a Kustomization's dependency attribute, e.g. fluxiac_kustomization.infra.dependency`), "", `dependencies[${i}]`));
+    });
     const policy = config.deletion_policy;
     if (typeof policy === "string" && !["MirrorPrune", "Delete", "WaitForTermination", "Orphan"].includes(policy)) {
       problems.push(error(named(`deletion_policy "${policy}" is not valid: use MirrorPrune, Delete, WaitForTermination or Orphan`), "", "deletion_policy"));
@@ -138,7 +172,14 @@ export const kustomization: ResourceType = {
 
   async plan({ prior, priorPrivate, proposed, config }, ctx) {
     const base = { ...proposed, id: idOf(config), drift: [] };
-    if (hasUnknown(ownValues(config))) return { state: { ...base, plan: UNKNOWN, inventory: UNKNOWN, last_applied_revision: UNKNOWN, health: UNKNOWN, dependency: UNKNOWN } };
+    if (hasUnknown(ownValues(config)) || ctx.clusterUnknown) {
+      // The apply plans again once everything is known; it prunes against what the prior state holds.
+      const kept = readPrivate(priorPrivate);
+      return {
+        state: { ...base, plan: UNKNOWN, inventory: UNKNOWN, last_applied_revision: UNKNOWN, health: UNKNOWN, dependency: UNKNOWN },
+        private: kept && writePrivate({ inventory: kept.inventory, objects: kept.objects, previous: { inventory: kept.inventory, objects: kept.objects } }),
+      };
+    }
     const name = config.name as string;
     // Dependencies are checked by the apply; the plan does not need them (and they may not be known yet).
     const spec = specOf(hasUnknown(config.dependencies) ? { ...config, dependencies: null } : config, ctx);
@@ -148,8 +189,8 @@ export const kustomization: ResourceType = {
       const state = { ...base, plan: prior?.plan ?? summary("", noChanges()), inventory: inventoryIds(previous?.inventory), last_applied_revision: previous?.lastAppliedRevision ?? "", health: prior?.health ?? null };
       return { state: withDependency(state), private: priorPrivate };
     }
-    const { planKustomization, hasChanges } = engine();
-    const plan = await planKustomization(name, spec, previous, ctx);
+    const { hasChanges } = engine();
+    const plan = await planOnce(name, spec, previous, ctx);
     const inventory = inventoryIds(plan.inventory);
     const inSync =
       prior !== null &&
@@ -214,11 +255,12 @@ export const kustomization: ResourceType = {
 
   async read(state, priv, ctx): Promise<Stored> {
     // An imported Kustomization has no source yet: the next plan, with the configuration, fills it in.
-    if (state.source_ref === null || state.suspend === true) return { state, private: priv };
+    if (state.source_ref === null || state.suspend === true || ctx.clusterUnknown) return { state, private: priv };
     const name = state.name as string;
     const previous = await previousOf(name, state, priv, ctx);
-    const { planKustomization } = engine();
-    const plan = await planKustomization(name, specOf(state, ctx), previous, ctx);
+    const spec = specOf(state, ctx);
+    const plan = await engine().planKustomization(name, spec, previous, ctx);
+    refreshed.set(refreshKey(name, spec, previous), { plan, at: Date.now() });
     const drift = plan.changes.drifted.map(subject);
     return { state: { ...state, drift }, private: priv ?? writePrivate({ inventory: previous!.inventory!, objects: {} }) };
   },

@@ -11,6 +11,11 @@ import type { Attributes } from "../schema";
 export interface CallContext extends ReconcileContext {
   /** The cluster from the provider configuration; undefined means $KUBECONFIG or ~/.kube/config. */
   cluster?: ClusterConnection;
+  /**
+   * The provider's cluster settings are not known yet (they come from a resource created in the same
+   * run): what needs the cluster plans as known after apply.
+   */
+  clusterUnknown?: boolean;
 }
 
 /** Stored is a resource's state and its private bytes (which Terraform keeps and echoes, unread). */
