@@ -39,13 +39,17 @@ new Kustomization(stack, "apps", { sourceRef: repo, path: "./deploy" });
 app.synth();
 `;
 
-/** LAYERS_APP applies a Kustomization "shop" that depends on "infra", both from one repository. */
+/**
+ * LAYERS_APP applies a Kustomization "shop" that depends on "infra", both from one repository, into the
+ * cluster given as a KubernetesProvider's settings (host, token, CA) rather than a kubeconfig.
+ */
 const LAYERS_APP = `
 const { App, TerraformStack, TerraformVariable } = require("cdktf");
 const { FluxiacProvider, GitRepository, Kustomization } = require("fluxiac/cdktf");
 const app = new App();
 const stack = new TerraformStack(app, "layers");
-new FluxiacProvider(stack, "fluxiac", { configPath: process.env.KUBECONFIG });
+const token = new TerraformVariable(stack, "kube_token", { type: "string", sensitive: true });
+FluxiacProvider.fromKubernetesProvider(stack, "fluxiac", { host: process.env.KUBE_HOST, token: token.stringValue, clusterCaCertificate: process.env.KUBE_CA });
 const password = new TerraformVariable(stack, "git_password", { type: "string", sensitive: true });
 const repo = new GitRepository(stack, "layers", {
   url: process.env.REPO_URL,
@@ -211,18 +215,21 @@ describe("cdktf deploy of the example against a real cluster and Git server", ()
     }
   });
 
-  test("dependsOn: the dependency's state flows into the dependent's dependencies, and both apply", async () => {
+  test("dependsOn: the dependency's state flows into the dependent's dependencies, and both apply (cluster from KubernetesProvider settings)", async () => {
     const layers = await git.createRepo("layers");
     const sha = await layers.commit({ "infra/settings.yaml": configMap("settings", { tier: "gold" }), "shop/price.yaml": configMap("price", { amount: "3" }) });
     const stack = await cdktfProject(SCRATCH, "layers", {
       files: jsApp(LAYERS_APP),
-      env: { REPO_URL: layers.httpUrl, KUBECONFIG: cp.kubeconfigPath, GIT_USERNAME: git.httpUser, TF_VAR_git_password: git.httpPassword },
+      env: { REPO_URL: layers.httpUrl, KUBE_HOST: cp.server, KUBE_CA: cp.caPem, TF_VAR_kube_token: cp.adminToken, GIT_USERNAME: git.httpUser, TF_VAR_git_password: git.httpPassword },
     });
     try {
       await installProvider({ dir: stack.pluginDir });
       const res = await stack.cdktf(["deploy", "--auto-approve", "--skip-provider-lock"]);
       assert.equal(res.code, 0, stack.log.join("\n"));
       assert.doesNotMatch(output(res), /is a literal string/, "no credential is a literal");
+      const provider = ((await stack.synthesized("layers")).provider as Record<string, Record<string, unknown>[]>).fluxiac[0];
+      assert.deepEqual(provider, { host: cp.server, token: "${var.kube_token}", cluster_ca_certificate: cp.caPem });
+      assert.equal(stack.log.join("\n").includes(cp.adminToken), false, "the token is never printed");
       assert.equal((await cm("settings")).data?.tier, "gold");
       assert.equal((await cm("price")).data?.amount, "3");
       type State = { resources: { type: string; name: string; instances: { attributes: Record<string, unknown> }[] }[] };
