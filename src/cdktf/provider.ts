@@ -29,7 +29,7 @@ export interface FluxiacProviderConfig {
   readonly clientKey?: string;
   /** Skip verification of the API server's certificate. @default false */
   readonly insecure?: boolean | IResolvable;
-  /** Artifact store directory. @default the core's store (~/.cache/fluxiac/artifacts) */
+  /** Artifact store directory. @default $FLUXIAC_CACHE_DIR, else fluxiac's cache directory */
   readonly storeDir?: string;
   /** Provider alias, for several clusters in one stack. */
   readonly alias?: string;
