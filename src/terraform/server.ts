@@ -74,6 +74,12 @@ export async function serve(provider: Provider, opts: ServeOptions = {}): Promis
     server.forceShutdown();
     rmSync(dir, { recursive: true, force: true });
   };
+  // The socket's directory goes however the process ends, short of SIGKILL.
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  process.on("SIGTERM", () => {
+    close();
+    process.exit(0);
+  });
   server.addService(protos.plugin.GRPCController.service, {
     Shutdown: unary(() => {
       setTimeout(() => {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { run } from "../harness/proc";
 import * as grpc from "@grpc/grpc-js";
 import { serverIdentity } from "../../src/terraform/cert";
@@ -92,6 +92,17 @@ describe("the plugin process", () => {
     assert.equal(await plugin.exited, 0, "Shutdown ends the process");
     assert.equal(existsSync(address), false, "the socket is removed");
     for (const c of [provider, refused, controller]) c.close();
+  });
+});
+
+describe("the plugin process ended by SIGTERM", () => {
+  test("removes its socket directory", async () => {
+    const plugin = await startPlugin({ TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE, PLUGIN_PROTOCOL_VERSIONS: "6", PLUGIN_CLIENT_CERT: serverIdentity().certPem });
+    const socket = plugin.line.split("|")[3];
+    assert.ok(existsSync(socket));
+    plugin.child.kill("SIGTERM");
+    assert.equal(await plugin.exited, 0);
+    assert.equal(existsSync(dirname(socket)), false, "nothing is left in the temp dir");
   });
 });
 

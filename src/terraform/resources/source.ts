@@ -4,13 +4,13 @@
 import type { Artifact } from "../../core/artifact/artifact";
 import type { ReconcileContext } from "../../core/reconcile/context";
 import type { SourceKind } from "../../core/reconcile/source-reference";
-import { hasUnknown, UNKNOWN, type CtyObject, type CtyValue } from "../cty";
+import { hasUnknown, UNKNOWN, type CtyObject, type CtyType, type CtyValue } from "../cty";
 import { error } from "../diagnostics";
 import { computedObject, engineProps, nullObject, snake, str, type Attributes } from "../schema";
 import type { CallContext, ResourceType, Stored } from "./resource";
 
 /** ARTIFACT_TYPE is the cty type of the computed `artifact` attribute. */
-const ARTIFACT_TYPE = { revision: "string", digest: "string", size: "number", metadata: ["map", "string"] } as const;
+const ARTIFACT_TYPE: Record<string, CtyType> = { revision: "string", digest: "string", size: "number", metadata: ["map", "string"] };
 
 /** SourceKindAdapter is what the shared source resource needs to know about one kind. */
 export interface SourceKindAdapter<S> {
@@ -51,7 +51,7 @@ export function sourceResource<S>(k: SourceKindAdapter<S>): ResourceType {
     name: str(`The ${k.kind}'s name, as consumers and messages show it. Changing it replaces the resource.`, { required: true, replace: true }),
     ...k.specAttributes,
     id: str("The name.", { computed: true }),
-    artifact: computedObject("The resolved artifact: revision, digest (sha256 of the tar.gz in the store), size and metadata.", ARTIFACT_TYPE as never),
+    artifact: computedObject("The resolved artifact: revision, digest (sha256 of the tar.gz in the store), size and metadata.", ARTIFACT_TYPE),
     source_reference: str(
       "What consumers take as source_ref: the JSON of the kind, name, spec and artifact. Sensitive, as the spec holds credentials.",
       { computed: true, sensitive: true },
@@ -65,7 +65,8 @@ export function sourceResource<S>(k: SourceKindAdapter<S>): ResourceType {
   const outputs = (name: string, spec: S, artifact: Artifact | undefined): CtyObject => ({
     id: name,
     artifact: artifactValue(artifact),
-    source_reference: JSON.stringify({ kind: k.kind, name, spec, artifact }),
+    // The same key order every time: the apply walk plans again and Terraform compares the strings.
+    source_reference: JSON.stringify({ kind: k.kind, name, spec, artifact: artifactOf(artifactValue(artifact)) }),
   });
   const resolve = async (o: CtyObject, prior: CtyObject | null, ctx: CallContext) => {
     const name = o.name as string;
