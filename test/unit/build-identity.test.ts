@@ -33,9 +33,9 @@ async function artifact(files: Record<string, string>): Promise<string> {
   return dest;
 }
 
-/** sorted orders objects by kind, namespace and name and renders them canonically, for comparison. */
-function sorted(objects: KubeObject[]): string[] {
-  return objects.map(canonicalJson).sort();
+/** rendered renders objects canonically, in their order, for comparison. */
+function rendered(objects: KubeObject[]): string[] {
+  return objects.map(canonicalJson);
 }
 
 const ODD_SCALARS = `apiVersion: v1
@@ -75,6 +75,22 @@ spec:
 # only a comment
 `;
 
+/** KINDS mixes kinds, groups, versions and namespaces in an order kustomize will change. */
+const KINDS = [
+  "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: z-hook\nwebhooks: []\n",
+  "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: gear\n  namespace: apps\n",
+  "apiVersion: example.com/v1alpha1\nkind: Widget\nmetadata:\n  name: gear\n  namespace: apps\n",
+  "apiVersion: other.io/v1\nkind: Gadget\nmetadata:\n  name: a\n",
+  "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n",
+  "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: runner\n  namespace: b-team\n",
+  "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: runner\n  namespace: a-team\n",
+  "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec: {}\n",
+  "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata:\n  name: a-hook\nwebhooks: []\n",
+  "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: b-team\n",
+  "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a-team\n",
+  "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: once\n  namespace: apps\n",
+].join("---\n");
+
 function workload(n: number): Record<string, string> {
   const files: Record<string, string> = {};
   for (let i = 0; i < n; i++) {
@@ -108,6 +124,7 @@ test("a plain directory builds to exactly what kustomize emits", async () => {
   const path = await artifact({
     ...workload(20),
     "apps/odd.yaml": ODD_SCALARS,
+    "apps/kinds.yaml": KINDS,
     "apps/values.yaml": "replicas: 3\n",
     "apps/notes.txt": "not yaml",
     "apps/skipped/ignored.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ignored}\n",
@@ -116,9 +133,9 @@ test("a plain directory builds to exactly what kustomize emits", async () => {
   // When it is built with the shortcut and with kustomize
   const fast = await buildKustomization(path, "main@sha1:1", "./apps", object);
   const slow = await buildKustomization(path, "main@sha1:1", "./apps", object, { alwaysKustomize: true });
-  // Then both give the same objects
-  assert.equal(fast.objects.length, 42);
-  assert.deepEqual(sorted(fast.objects), sorted(slow.objects));
+  // Then both give the same objects, in the same order
+  assert.equal(fast.objects.length, 54);
+  assert.deepEqual(rendered(fast.objects), rendered(slow.objects));
   const odd = fast.objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "odd")!;
   assert.deepEqual(odd.data, { octal: "0777", bare: "yes", "number-like": "1.0", empty: "", multiline: "line one\nline two\n", folded: "folded text\n" });
 });

@@ -9,6 +9,7 @@ import { run } from "../exec";
 import { confineBuild, ConfinementError } from "./confine";
 import { decryptSources } from "./decrypt-sources";
 import { generateKustomization } from "./generator";
+import { sortLegacy } from "./legacy-order";
 import { applyOverlay, hasOverlay, type OverlayOptions } from "./overlay";
 
 /** KubeObject is a Kubernetes object as plain data. */
@@ -100,7 +101,7 @@ export async function buildKustomization(artifactPath: string, revision: string,
       throw new FluxiacError(object, "BuildFailed", `generating a kustomization.yaml for "${path ?? "./"}" at ${revision} failed: ${errorMessage(err)}`);
     });
     // A generated kustomization of plain objects with no overlay is an identity build: skip kustomize.
-    if (generated?.objects && !hasOverlay(options) && !options.alwaysKustomize) return { objects: generated.objects };
+    if (generated?.objects && !hasOverlay(options) && !options.alwaysKustomize) return { objects: sortLegacy(generated.objects) };
     await applyOverlay(dir, options).catch((err) => {
       throw new FluxiacError(object, "BuildFailed", `applying the overlay options to "${path ?? "./"}" at ${revision} failed: ${errorMessage(err)}`);
     });
