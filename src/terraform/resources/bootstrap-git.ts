@@ -47,14 +47,18 @@ function specOf(o: CtyObject, ctx: Pick<CallContext, "cluster">): BootstrapGitSp
   } as BootstrapGitSpec;
 }
 
-/** keysFor keeps the prior deploy key (same algorithm) and scanned host keys (same URL), else makes them. */
-async function keysFor(name: string, config: CtyObject, prior: CtyObject | null, ctx: CallContext): Promise<Keys> {
+/**
+ * keysFor keeps the prior deploy key (same algorithm) and scanned host keys (same URL), else makes them:
+ * a new key is adopted from the cluster's Secret or generated (`fresh`: the final plan of the apply would
+ * make another one, so the plan shows it as known after apply and the apply makes it).
+ */
+async function keysFor(name: string, config: CtyObject, prior: CtyObject | null, ctx: CallContext): Promise<{ keys: Keys; fresh: boolean }> {
   const b = bootstrap();
   const bare = specOf({ ...config, deploy_key_private: null, known_hosts: null }, ctx);
   const algorithm = algorithmOf(config);
   let key: { publicKey: string; privateKey: string } | undefined;
+  const kept = typeof prior?.deploy_key_private === "string" && algorithmOf(prior) === algorithm;
   if (algorithm) {
-    const kept = typeof prior?.deploy_key_private === "string" && algorithmOf(prior) === algorithm;
     key = kept ? { privateKey: prior!.deploy_key_private as string, publicKey: prior!.deploy_key_public as string } : await engine().deployKeyFor(name, bare, algorithm);
   }
   let knownHosts = bare.auth?.knownHosts ?? null;
@@ -67,7 +71,7 @@ async function keysFor(name: string, config: CtyObject, prior: CtyObject | null,
             throw new FluxiacError({ kind, name }, "GitOperationFailed", errorMessage(err));
           });
   }
-  return { deploy_key_public: key?.publicKey ?? null, deploy_key_private: key?.privateKey ?? null, known_hosts: knownHosts };
+  return { keys: { deploy_key_public: key?.publicKey ?? null, deploy_key_private: key?.privateKey ?? null, known_hosts: knownHosts }, fresh: Boolean(algorithm) && !kept };
 }
 
 /** statusOf is what a previous apply recorded: the revision, the path and the digest of the credentials. */
@@ -117,7 +121,7 @@ export const bootstrapGit: ResourceType = {
       return { state: { ...base, plan: UNKNOWN, revision: UNKNOWN, repository_files: UNKNOWN, sync: UNKNOWN, ...Object.fromEntries(KEY_NAMES.map((k) => [k, UNKNOWN])) } };
     }
     const name = config.name as string;
-    const keys = await keysFor(name, config, prior, ctx);
+    const { keys, fresh } = await keysFor(name, config, prior, ctx);
     const spec = specOf({ ...config, ...keys }, ctx);
     const plan = await engine().planBootstrapGit(name, spec, statusOf(prior, ctx), ctx);
     const same = prior !== null && JSON.stringify([configValues(prior), keysOf(prior)]) === JSON.stringify([configValues(proposed), keys]);
@@ -129,6 +133,7 @@ export const bootstrapGit: ResourceType = {
       state: {
         ...base,
         ...keys,
+        ...(fresh ? { deploy_key_public: UNKNOWN, deploy_key_private: UNKNOWN } : {}),
         plan: summary(plan.revision, plan.changes),
         revision: !commits && plan.revision ? plan.revision : UNKNOWN,
         repository_files: known ? prior!.repository_files : UNKNOWN,
@@ -139,7 +144,7 @@ export const bootstrapGit: ResourceType = {
 
   async apply({ prior, planned }, ctx) {
     const name = planned.name as string;
-    const keys = KEY_NAMES.some((k) => hasUnknown(planned[k])) ? await keysFor(name, planned, prior, ctx) : keysOf(planned);
+    const keys = KEY_NAMES.some((k) => hasUnknown(planned[k])) ? (await keysFor(name, planned, prior, ctx)).keys : keysOf(planned);
     const spec = specOf({ ...planned, ...keys }, ctx);
     const result = await engine().applyBootstrapGit(name, spec, statusOf(prior, ctx), ctx);
     return {
