@@ -143,7 +143,7 @@ describe("fluxiac_bootstrap_git over HTTP, with the loop wired to its sync attri
   });
 });
 
-describe("fluxiac_bootstrap_git over SSH with a generated deploy key", () => {
+describe("fluxiac_bootstrap_git over SSH with a generated deploy key and scanned host keys", () => {
   let cp: ControlPlane;
   let git: GitServer;
   let repo: GitRepo;
@@ -154,6 +154,7 @@ describe("fluxiac_bootstrap_git over SSH with a generated deploy key", () => {
     [cp, git] = await Promise.all([startControlPlane(), startGitServer()]);
     core = coreApi(cp.kubeconfig);
     repo = await git.createRepo("fleet-ssh");
+    await repo.commit({ "clusters/edge/app-edge.yaml": configMap("app-edge") });
     tf = await terraformWorkspace(join(scratch, "ssh"));
     await tf.writeConfig({
       terraform: { required_providers: { fluxiac: { source: "fluxiac/fluxiac" } } },
@@ -172,19 +173,33 @@ describe("fluxiac_bootstrap_git over SSH with a generated deploy key", () => {
             keep_namespace: false,
           },
         },
+        // The loop as docs/TERRAFORM.md writes it: the push key, and the host keys the bootstrap scanned.
+        fluxiac_git_repository: {
+          flux: {
+            name: "flux-system",
+            url: "${fluxiac_bootstrap_git.flux.sync.url}",
+            ref: { branch: "${fluxiac_bootstrap_git.flux.sync.branch}" },
+            ignore: "${fluxiac_bootstrap_git.flux.sync.ignore}",
+            auth: { identity: git.sshIdentity, known_hosts: "${fluxiac_bootstrap_git.flux.known_hosts}" },
+          },
+        },
+        fluxiac_kustomization: {
+          flux: { name: "${fluxiac_bootstrap_git.flux.name}", source_ref: "${fluxiac_git_repository.flux.source_reference}", path: "${fluxiac_bootstrap_git.flux.sync.path}", prune: true, deletion_policy: "Orphan" },
+        },
       },
     });
     await tf.must("init", "-input=false", "-no-color");
   });
   after(() => Promise.all([cp?.stop(), git?.stop()]));
 
-  test("apply bootstraps an empty repository with a new deploy key; the key stays across plans", async () => {
+  test("apply bootstraps with a new deploy key and the loop applies the path over SSH; the key stays across plans", async () => {
     const plan = await tf.planJson();
     const boot = change(plan, BOOT);
     assert.equal(boot.after_unknown.deploy_key_public, true, "a new deploy key is made by the apply");
     assert.ok(String(boot.after?.known_hosts).includes(git.knownHosts.trim().split(" ").slice(1).join(" ")), "the scanned host key, known at plan time");
     const out = await tf.must("apply", "-input=false", "-no-color", "tfplan");
-    assert.equal(await commits(repo), 1);
+    assert.equal(await commits(repo), 2);
+    assert.deepEqual((await stateOf(tf, "fluxiac_kustomization.flux"))?.inventory, ["default_app-edge__ConfigMap"]);
     const publicKey = (await stateOf(tf, BOOT))?.deploy_key_public as string;
     assert.match(publicKey, /^ssh-ed25519 AAAA/);
     const secret = await core.readNamespacedSecret({ name: "flux-system", namespace: "flux-edge" });
@@ -203,5 +218,6 @@ describe("fluxiac_bootstrap_git over SSH with a generated deploy key", () => {
     await assert.rejects(must(tool("git"), ["--git-dir", repo.path, "show", "main:clusters/edge/flux-system/gotk-sync.yaml"]));
     const ns = await core.readNamespace({ name: "flux-edge" }).then((n) => n.status?.phase, (e: { code?: number }) => (e.code === 404 ? "gone" : Promise.reject(e)));
     assert.ok(ns === "gone" || ns === "Terminating", `the namespace is deleted: ${ns}`);
+    assert.ok(await exists(core.readNamespacedConfigMap({ name: "app-edge", namespace: "default" })), "the loop's deletion_policy Orphan keeps the workloads");
   });
 });
