@@ -1,6 +1,7 @@
 // fluxiac_helm_release end to end: real terraform 1.11, a real chart repository (basic auth), a real API
 // server and the real helm CLI. The plan shows a chart version change, a values change and drift; apply
-// installs and upgrades; a bad version is a diagnostic on chart.spec.version; import; destroy uninstalls.
+// installs and upgrades; a bad version is a diagnostic on chart.spec.version; import; a failed upgrade is
+// recorded as the rollback left it; destroy uninstalls.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -33,7 +34,7 @@ describe("fluxiac_helm_release under terraform", () => {
   let tf: TerraformWorkspace;
   let core: k8s.CoreV1Api;
 
-  const release = (o: { version?: string; values?: Record<string, unknown> } = {}) => ({
+  const release = (o: { version?: string; values?: Record<string, unknown>; upgrade?: object } = {}) => ({
     name: "web",
     namespace: "default",
     target_namespace: NS,
@@ -42,6 +43,7 @@ describe("fluxiac_helm_release under terraform", () => {
     values: JSON.stringify(o.values ?? { color: "blue" }),
     values_from: [{ kind: "Secret", name: "web-secret", values_key: "token", target_path: "auth.token" }],
     drift_detection: { mode: "enabled" },
+    ...(o.upgrade ? { upgrade: o.upgrade } : {}),
   });
   const config = (o: Parameters<typeof release>[0] = {}) => ({
     terraform: { required_providers: { fluxiac: { source: "fluxiac/fluxiac" } } },
@@ -67,6 +69,7 @@ describe("fluxiac_helm_release under terraform", () => {
     await core.createNamespacedSecret({ namespace: "default", body: { metadata: { name: "web-secret" }, stringData: { token: SECRET_VALUE } } });
     await charts.addChart(appChart("1.0.0"));
     await charts.addChart(appChart("1.1.0"));
+    await charts.addChart(appChart("2.0.0", { failingHook: true }));
     tf = await terraformWorkspace(scratch);
     await tf.writeConfig(config());
     await tf.must("init", "-input=false", "-no-color");
@@ -191,6 +194,24 @@ describe("fluxiac_helm_release under terraform", () => {
     assert.equal((await history()).length, 3, "no new release version");
     assert.equal((await stateOf())?.revision, 3);
     await noChanges("after applying the import");
+  });
+
+  test("a failed upgrade is rolled back and the state records the release as it is; the next plan shows the upgrade again", async () => {
+    await tf.writeConfig(config({ version: "2.0.0", values: { color: "green" }, upgrade: { remediation: { retries: 1 } } }));
+    const r = await tf.terraform("apply", "-input=false", "-no-color", "-auto-approve");
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /HelmRelease "web": upgrade failed: .*Not_A_Valid_Name.*rolled back to revision 3 \(upgrade\.remediation strategy rollback, 2 attempts\); the release is at version 7 \(deployed\)/s);
+    const last = (await history()).at(-1);
+    assert.deepEqual([last?.revision, last?.status, last?.chart], [7, "deployed", "app-1.1.0"]);
+    const state = await stateOf();
+    assert.deepEqual([state?.revision, state?.status, state?.chart_version], [7, "deployed", "1.1.0"], "the state holds the release the rollback made");
+    const plan = await tf.planJson();
+    const summary = change(plan, ADDRESS).after?.plan as { action: string; reason: string };
+    assert.deepEqual([summary.action, summary.reason], ["upgrade", "chart app-1.1.0 → app-2.0.0"]);
+    await tf.writeConfig(config({ version: "1.1.0", values: { color: "green" } }));
+    await tf.must("apply", "-input=false", "-no-color", "-auto-approve");
+    assert.equal((await history()).at(-1)?.revision, 7, "back on the deployed chart: no new release version");
+    await noChanges("back on chart 1.1.0");
   });
 
   test("destroy uninstalls the release", async () => {
