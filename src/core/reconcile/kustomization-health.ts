@@ -2,13 +2,15 @@
 // and the PartialFailureError that records what was applied when they are not healthy.
 import type { KubeObject } from "../build/kustomize";
 import { parseDuration } from "../duration";
-import { errorMessage, PartialFailureError, type ObjectRef } from "../errors";
+import { PartialFailureError, type ObjectRef } from "../errors";
 import { entryOf, type Inventory } from "../kube/inventory";
-import { validateHealthCheckExprs, type HealthCheckExpr } from "../kube/health/cel";
+import type { HealthCheckExpr } from "../kube/health/cel";
 import { waitForHealth, type ObjectHealth } from "../kube/health/wait";
 import type { ChangeSet } from "../kube/ssa/changeset";
 import type { ResourceManager } from "../kube/ssa/manager";
 import { isReconcileDisabled } from "../kube/ssa/owner";
+
+export { validateHealthCheck } from "./validate-health-check";
 
 /** NamespacedObjectKindReference names one object to health-check (Flux's `healthChecks[]` entry). */
 export interface NamespacedObjectKindReference {
@@ -54,22 +56,6 @@ export interface KustomizationAppliedState {
   lastAppliedRevision: string;
   lastAttemptedRevision: string;
   health: KustomizationHealth;
-}
-
-/** validateHealthCheck returns one problem per bad field of the health check, naming the field. */
-export function validateHealthCheck(spec: HealthCheckSpec): string[] {
-  const problems: string[] = [];
-  if (spec.timeout !== undefined) {
-    try {
-      parseDuration(spec.timeout, "timeout");
-    } catch (err) {
-      problems.push(errorMessage(err));
-    }
-  }
-  (spec.healthChecks ?? []).forEach((h, i) => {
-    for (const f of ["apiVersion", "kind", "name"] as const) if (!h?.[f]) problems.push(`healthChecks[${i}].${f} is required`);
-  });
-  return problems.concat(validateHealthCheckExprs(spec.healthCheckExprs ?? []));
 }
 
 /**

@@ -1,0 +1,138 @@
+// The constructs against the provider's schema: every attribute a construct can synthesize exists in
+// its fluxiac_<kind> resource (nested attributes included), and every configurable attribute of the
+// resource is reachable from a prop. Props are set in full; validation is off (only names matter).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { TerraformStack } from "cdktf";
+import { Bucket, FluxiacProvider, GitRepository, HelmRepository, Kustomization, OCIRepository, kubernetesConfig, synthFluxiac } from "../../src/cdktf";
+import { providerAttributes } from "../../src/terraform/config";
+import { resourceTypes } from "../../src/terraform/resources";
+import type { Attributes } from "../../src/terraform/schema";
+
+const PEM = { caCert: "ca", cert: "cert", key: "key" };
+const SELECTOR = { group: "g", version: "v", kind: "k", name: "n", namespace: "ns", labelSelector: "a=b", annotationSelector: "c=d" };
+
+/** everyProp builds one construct of each kind with every prop set. */
+function everyProp(stack: TerraformStack): void {
+  const shared = new GitRepository(stack, "shared", { url: "https://g/shared.git" });
+  const repo = new GitRepository(stack, "git", {
+    url: "https://g/x.git",
+    ref: { branch: "main", tag: "v1", semver: "1.x", name: "refs/heads/main", commit: "a".repeat(40) },
+    auth: { username: "u", password: "p", bearerToken: "t", identity: "id", knownHosts: "kh" },
+    tls: PEM,
+    timeout: "1m",
+    ignore: "*.md",
+    recurseSubmodules: true,
+    include: [{ repository: shared, fromPath: "a", toPath: "b" }],
+    verify: { mode: "HEAD", publicKeys: ["k"] },
+  });
+  new OCIRepository(stack, "oci", {
+    url: "oci://r/x",
+    ref: { tag: "t", semver: "1.x", semverFilter: ".*", digest: "sha256:x" },
+    layerSelector: { mediaType: "m", operation: "copy" },
+    cloudProvider: "generic",
+    auth: { dockerConfigJson: "{}", username: "u", password: "p" },
+    tls: PEM,
+    insecure: true,
+    timeout: "1m",
+    ignore: "x",
+  });
+  new HelmRepository(stack, "helm", { url: "https://c", type: "default", auth: { username: "u", password: "p" }, passCredentials: true, tls: PEM, insecure: false, timeout: "1m" });
+  new Bucket(stack, "bucket", { cloudProvider: "aws", bucketName: "b", endpoint: "e", region: "r", prefix: "p", insecure: true, auth: { accessKey: "a", secretKey: "s" }, tls: PEM, timeout: "1m", ignore: "x" });
+  const base = new Kustomization(stack, "base", { sourceRef: repo, prune: true });
+  new Kustomization(stack, "ks", {
+    sourceRef: repo,
+    path: "./",
+    prune: true,
+    force: true,
+    ignore: [{ paths: ["/spec"], target: SELECTOR }],
+    deletionPolicy: "Delete",
+    namespace: "ns",
+    kubeconfig: "kc",
+    context: "ctx",
+    kubeConfig: { secretRef: { name: "n", key: "k" } },
+    serviceAccountName: "sa",
+    wait: true,
+    healthChecks: [{ apiVersion: "v1", kind: "K", name: "n", namespace: "ns" }],
+    healthCheckExprs: [{ apiVersion: "v1", kind: "K", current: "c", inProgress: "i", failed: "f" }],
+    timeout: "1m",
+    dependsOn: [base],
+    readyExpr: "dep.status.ready",
+    suspend: false,
+    targetNamespace: "t",
+    namePrefix: "p-",
+    nameSuffix: "-s",
+    commonMetadata: { labels: { a: "b" }, annotations: { c: "d" } },
+    patches: [{ patch: "p", target: SELECTOR }],
+    images: [{ name: "n", newName: "nn", newTag: "t", digest: "d" }],
+    components: ["c"],
+    ignoreMissingComponents: true,
+    postBuild: { substitute: { a: "b" }, substituteFrom: [{ kind: "ConfigMap", name: "n", optional: true }], substituteStrategy: "Always" },
+    decryption: { provider: "sops", keys: ["k"], secretRef: { name: "n" } },
+    allowRemoteBases: true,
+  });
+  new FluxiacProvider(stack, "fluxiac", { ...kubernetesConfig({ configPath: "p", configContext: "c", host: "h", token: "t", clusterCaCertificate: "ca", clientCertificate: "c", clientKey: "k", insecure: true }), configRaw: "raw", storeDir: "s" });
+}
+
+/** paths lists the attribute paths of a synthesized value, descending into the schema's nested attributes only. */
+function synthesizedPaths(value: Record<string, unknown>, schema: Attributes, prefix = ""): { known: string[]; unknown: string[] } {
+  const known: string[] = [];
+  const unknown: string[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    if (key === "//" || key === "depends_on" || key === "provider" && typeof v === "string" && v.startsWith("fluxiac")) continue;
+    const attr = schema[key];
+    const path = `${prefix}${key}`;
+    if (!attr) {
+      unknown.push(path);
+      continue;
+    }
+    known.push(path);
+    if ("nested" in attr) {
+      for (const item of Array.isArray(v) ? v : [v]) {
+        const inner = synthesizedPaths(item as Record<string, unknown>, attr.attributes, `${path}.`);
+        known.push(...inner.known);
+        unknown.push(...inner.unknown);
+      }
+    }
+  }
+  return { known, unknown };
+}
+
+/** configurablePaths lists the schema's attributes a configuration may set, nested ones included. */
+function configurablePaths(schema: Attributes, prefix = ""): string[] {
+  return Object.entries(schema).flatMap(([key, attr]) => {
+    if (attr.computed && !attr.optional) return [];
+    const path = `${prefix}${key}`;
+    return "nested" in attr ? [path, ...configurablePaths(attr.attributes, `${path}.`)] : [path];
+  });
+}
+
+// Flux's `provider` field of OCIRepository and Bucket: Terraform reads a `provider` argument of a
+// resource as the meta-argument (a provider reference), so no configuration can set an attribute of that
+// name; the constructs write `cloud_provider`. Each entry goes once the provider's schema renames it.
+const RESERVED = new Map([
+  ["fluxiac_oci_repository", { construct: "cloud_provider", schema: "provider" }],
+  ["fluxiac_bucket", { construct: "cloud_provider", schema: "provider" }],
+]);
+
+test("every attribute the constructs synthesize is in the provider's schema, and every configurable one is reachable", () => {
+  const config = synthFluxiac(everyProp, { validate: false }).config as { resource: Record<string, Record<string, Record<string, unknown>>>; provider: { fluxiac: Record<string, unknown>[] } };
+  for (const type of resourceTypes) {
+    const synthesized = Object.values(config.resource[type.typeName] ?? {});
+    assert.ok(synthesized.length, `no ${type.typeName} synthesized`);
+    const known = new Set<string>();
+    const unknown = new Set<string>();
+    for (const attrs of synthesized) {
+      const paths = synthesizedPaths(attrs, type.attributes);
+      paths.known.forEach((p) => known.add(p));
+      paths.unknown.forEach((p) => unknown.add(p));
+    }
+    const reserved = RESERVED.get(type.typeName);
+    assert.deepEqual([...unknown], reserved ? [reserved.construct] : [], `${type.typeName}: attributes the schema lacks`);
+    const unreached = configurablePaths(type.attributes).filter((p) => !known.has(p));
+    assert.deepEqual(unreached, reserved ? [reserved.schema] : [], `${type.typeName}: attributes no prop sets`);
+  }
+  const provider = synthesizedPaths(config.provider.fluxiac[0], providerAttributes);
+  assert.deepEqual(provider.unknown, [], "provider settings the schema lacks");
+  assert.deepEqual(configurablePaths(providerAttributes).filter((p) => !provider.known.includes(p)), [], "provider settings no prop sets");
+});
