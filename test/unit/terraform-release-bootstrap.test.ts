@@ -33,7 +33,7 @@ test("the HelmRelease spec: values parsed from JSON, source references parsed, F
   const spec = specOf(
     release({
       values: JSON.stringify({ color: "green", nested: { a: [1, 2] } }),
-      install: { ...nullObject(inner(hr.attributes.install)), disable_openapi_validation: true, create_namespace: true },
+      install: { ...nullObject(inner(hr.attributes.install)), disable_open_api_validation: true, create_namespace: true },
       dependencies: [JSON.stringify({ kind: "HelmRelease", name: "db" })],
     }),
     { cluster: { kubeconfig: "apiVersion: v1", context: "prod" } },

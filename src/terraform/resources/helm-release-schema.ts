@@ -70,7 +70,7 @@ export const specAttributes: Attributes = {
   install: obj("Flux's spec.install.", {
     ...actionCommon,
     remediation: obj("What a failed install does.", remediation),
-    disable_openapi_validation: bool("Skip OpenAPI validation. Default false."),
+    disable_open_api_validation: bool("Skip OpenAPI validation. Default false."),
     replace: bool("Re-use the name of a deleted release still in history. Default false."),
     crds: str('"Skip", "Create" (default) or "CreateReplace".'),
     create_namespace: bool("Create target_namespace when missing. Default false."),
@@ -78,7 +78,7 @@ export const specAttributes: Attributes = {
   upgrade: obj("Flux's spec.upgrade.", {
     ...actionCommon,
     remediation: obj("What a failed upgrade does.", { ...remediation, strategy: str('"rollback" (default) or "uninstall".') }),
-    disable_openapi_validation: bool("Skip OpenAPI validation. Default false."),
+    disable_open_api_validation: bool("Skip OpenAPI validation. Default false."),
     force: bool("Replace objects that cannot be patched. Default false."),
     preserve_values: bool("Re-use the release's last values. Default false."),
     cleanup_on_fail: bool("Delete objects a failed upgrade created. Default false."),

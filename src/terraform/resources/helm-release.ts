@@ -55,11 +55,11 @@ function parseValues(v: unknown): Record<string, unknown> {
   return values as Record<string, unknown>;
 }
 
-/** openAPI renames disableOpenapiValidation (the Terraform name's camelCase) to Flux's disableOpenAPIValidation. */
+/** openAPI renames disableOpenApiValidation (the Terraform name's camelCase) to Flux's disableOpenAPIValidation. */
 function openAPI(action: Record<string, unknown> | undefined) {
-  if (!action || !("disableOpenapiValidation" in action)) return action;
-  const { disableOpenapiValidation, ...rest } = action;
-  return { ...rest, disableOpenAPIValidation: disableOpenapiValidation };
+  if (!action || !("disableOpenApiValidation" in action)) return action;
+  const { disableOpenApiValidation, ...rest } = action;
+  return { ...rest, disableOpenAPIValidation: disableOpenApiValidation };
 }
 
 /** specOf turns the configured attributes into the engine spec; the provider's cluster is the default. */
