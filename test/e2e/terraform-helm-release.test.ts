@@ -34,7 +34,7 @@ describe("fluxiac_helm_release under terraform", () => {
   let tf: TerraformWorkspace;
   let core: k8s.CoreV1Api;
 
-  const release = (o: { version?: string; values?: Record<string, unknown>; upgrade?: object } = {}) => ({
+  const release = (o: { version?: string; values?: Record<string, unknown>; upgrade?: object; drift?: string } = {}) => ({
     name: "web",
     namespace: "default",
     target_namespace: NS,
@@ -42,7 +42,7 @@ describe("fluxiac_helm_release under terraform", () => {
     install: { create_namespace: true },
     values: JSON.stringify(o.values ?? { color: "blue" }),
     values_from: [{ kind: "Secret", name: "web-secret", values_key: "token", target_path: "auth.token" }],
-    drift_detection: { mode: "enabled" },
+    drift_detection: { mode: o.drift ?? "enabled" },
     ...(o.upgrade ? { upgrade: o.upgrade } : {}),
   });
   const config = (o: Parameters<typeof release>[0] = {}) => ({
@@ -155,6 +155,28 @@ describe("fluxiac_helm_release under terraform", () => {
     assert.equal((await configMap()).data?.color, "green");
     assert.equal((await history()).length, 3);
     await noChanges("after correcting the drift");
+  });
+
+  test("with driftDetection warn, drift shows in one plan, is reported by the apply and left as it is", async () => {
+    const warn = { version: "1.1.0", values: { color: "green" }, drift: "warn" };
+    await tf.writeConfig(config(warn));
+    await tf.must("apply", "-input=false", "-no-color", "-auto-approve");
+    await core.patchNamespacedConfigMap(
+      { name: RELEASE, namespace: NS, body: { data: { color: "hand-edited" } }, fieldManager: "kubectl-edit" },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
+    const plan = await tf.planJson();
+    const hr = change(plan, ADDRESS);
+    assert.deepEqual(hr.actions, ["update"]);
+    assert.equal((hr.after?.plan as { drifted: string[] }).drifted.length, 1, "the plan shows the drift");
+    const out = await tf.must("apply", "-input=false", "-no-color", "tfplan");
+    assert.match(out, /drift detected \(driftDetection\.mode warn, not corrected\)/);
+    assert.equal((await configMap()).data?.color, "hand-edited", "warn leaves the drift");
+    await noChanges("once the drift was reported");
+    await tf.writeConfig(config({ version: "1.1.0", values: { color: "green" } }));
+    await tf.must("apply", "-input=false", "-no-color", "-auto-approve");
+    assert.equal((await configMap()).data?.color, "green", "mode enabled corrects it");
+    assert.equal((await history()).length, 3, "no release version either way");
   });
 
   test("a version no chart has is fluxiac's diagnostic on chart.spec.version, and changes nothing", async () => {
