@@ -1,8 +1,9 @@
 // fluxiac/cdktf: Flux's kinds as CDKTF constructs of fluxiac's own Terraform provider (fluxiac/fluxiac).
-// HelmRelease and BootstrapGit join as helm-release.ts and bootstrap-git.ts once their engines land.
 export { snakeCase, toTerraformAttributes } from "./attributes";
+export { BootstrapGit, BootstrapGitPlanAttribute, BootstrapGitSyncAttribute, type BootstrapGitComponentsProps, type BootstrapGitProps } from "./bootstrap-git";
 export { Bucket, type BucketAuthProps, type BucketProps } from "./bucket";
 export { GitRepository, type GitAuthProps, type GitRepositoryIncludeProps, type GitRepositoryProps, type GitVerificationProps } from "./git-repository";
+export { HelmRelease, HelmReleasePlanAttribute, type HelmReleaseChartProps, type HelmReleaseProps } from "./helm-release";
 export { HelmRepository, type HelmRepositoryAuthProps, type HelmRepositoryProps } from "./helm-repository";
 export {
   Kustomization,

@@ -13,7 +13,9 @@ export type FluxiacResourceType =
   | "fluxiac_oci_repository"
   | "fluxiac_helm_repository"
   | "fluxiac_bucket"
-  | "fluxiac_kustomization";
+  | "fluxiac_kustomization"
+  | "fluxiac_helm_release"
+  | "fluxiac_bootstrap_git";
 
 /** FluxiacSynth is a synthesized stack: its Terraform JSON and accessors for fluxiac's part of it. */
 export interface FluxiacSynth {

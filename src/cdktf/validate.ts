@@ -57,7 +57,8 @@ function valueAt(props: object, path: string): unknown {
   return value;
 }
 
-function containsToken(value: unknown): boolean {
+/** containsToken reports whether a value holds a token anywhere (a reference known only when Terraform runs). */
+export function containsToken(value: unknown): boolean {
   if (Tokenization.isResolvable(value)) return true;
   if (typeof value === "string" || typeof value === "number") return Token.isUnresolved(value);
   if (Array.isArray(value)) return value.some(containsToken);

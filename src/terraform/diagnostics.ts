@@ -44,7 +44,18 @@ export function warning(summary: string, detail = ""): Diagnostic {
  * anything else named after the object. Stacks go to stderr only with FLUXIAC_DEBUG.
  */
 export function errorDiagnostic(object: { kind: string; name: string }, err: unknown): Diagnostic {
+  if (err instanceof AttributeError) return { ...errorDiagnostic(object, err.cause), attribute: attributePath(err.path) };
   if (process.env.FLUXIAC_DEBUG && err instanceof Error) process.stderr.write(`[DEBUG] ${err.stack}\n`);
   const message = err instanceof FluxiacError ? err.message : `${object.kind} "${object.name}": ${errorMessage(err)}`;
   return error(message);
+}
+
+/** AttributeError is an engine error a resource type traced to one attribute (engine path, e.g. `chart.spec.version`). */
+export class AttributeError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly path: string,
+  ) {
+    super(errorMessage(cause));
+  }
 }

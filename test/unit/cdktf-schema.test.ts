@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { TerraformStack } from "cdktf";
-import { Bucket, FluxiacProvider, GitRepository, HelmRepository, Kustomization, OCIRepository, kubernetesConfig, synthFluxiac } from "../../src/cdktf";
+import { BootstrapGit, Bucket, FluxiacProvider, GitRepository, HelmRelease, HelmRepository, Kustomization, OCIRepository, kubernetesConfig, synthFluxiac } from "../../src/cdktf";
 import { providerAttributes } from "../../src/terraform/config";
 import { resourceTypes } from "../../src/terraform/resources";
 import type { Attributes } from "../../src/terraform/schema";
@@ -26,7 +26,7 @@ function everyProp(stack: TerraformStack): void {
     include: [{ repository: shared, fromPath: "a", toPath: "b" }],
     verify: { mode: "HEAD", publicKeys: ["k"] },
   });
-  new OCIRepository(stack, "oci", {
+  const oci = new OCIRepository(stack, "oci", {
     url: "oci://r/x",
     ref: { tag: "t", semver: "1.x", semverFilter: ".*", digest: "sha256:x" },
     layerSelector: { mediaType: "m", operation: "copy" },
@@ -37,7 +37,7 @@ function everyProp(stack: TerraformStack): void {
     timeout: "1m",
     ignore: "x",
   });
-  new HelmRepository(stack, "helm", { url: "https://c", type: "default", auth: { username: "u", password: "p" }, passCredentials: true, tls: PEM, insecure: false, timeout: "1m" });
+  const charts = new HelmRepository(stack, "helm", { url: "https://c", type: "default", auth: { username: "u", password: "p" }, passCredentials: true, tls: PEM, insecure: false, timeout: "1m" });
   new Bucket(stack, "bucket", { cloudProvider: "aws", bucketName: "b", endpoint: "e", region: "r", prefix: "p", insecure: true, auth: { accessKey: "a", secretKey: "s" }, tls: PEM, timeout: "1m", ignore: "x" });
   const base = new Kustomization(stack, "base", { sourceRef: repo, prune: true });
   new Kustomization(stack, "ks", {
@@ -70,6 +70,57 @@ function everyProp(stack: TerraformStack): void {
     postBuild: { substitute: { a: "b" }, substituteFrom: [{ kind: "ConfigMap", name: "n", optional: true }], substituteStrategy: "Always" },
     decryption: { provider: "sops", keys: ["k"], secretRef: { name: "n" } },
     allowRemoteBases: true,
+  });
+  const actionCommon = { timeout: "1m", disableWait: true, disableWaitForJobs: true, disableHooks: true };
+  const remediation = { retries: 1, ignoreTestFailures: true, remediateLastFailure: true };
+  const db = new HelmRelease(stack, "db", { chartRef: oci });
+  new HelmRelease(stack, "hr", {
+    chart: { spec: { chart: "app", version: "1.x", sourceRef: charts, reconcileStrategy: "ChartVersion", valuesFiles: ["v.yaml"], ignoreMissingValuesFiles: true } },
+    releaseName: "r",
+    targetNamespace: "t",
+    storageNamespace: "t",
+    namespace: "ns",
+    kubeconfig: "kc",
+    context: "ctx",
+    kubeConfig: { secretRef: { name: "n", key: "k" } },
+    serviceAccountName: "sa",
+    timeout: "1m",
+    maxHistory: 3,
+    values: { a: 1 },
+    valuesFrom: [{ kind: "Secret", name: "s", valuesKey: "k", targetPath: "a.b", optional: true, literal: true }],
+    driftDetection: { mode: "enabled", ignore: [{ paths: ["/spec"], target: SELECTOR }] },
+    install: { ...actionCommon, remediation, disableOpenAPIValidation: true, replace: true, crds: "Create", createNamespace: true },
+    upgrade: { ...actionCommon, remediation: { ...remediation, strategy: "rollback" }, disableOpenAPIValidation: true, force: true, preserveValues: true, cleanupOnFail: true, crds: "Skip" },
+    test: { enable: true, timeout: "1m", ignoreFailures: true, filters: [{ name: "t", exclude: true }] },
+    rollback: { ...actionCommon, force: true, recreate: true, cleanupOnFail: true },
+    uninstall: { timeout: "1m", disableHooks: true, keepHistory: true, disableWait: true, deletionPropagation: "orphan" },
+    postRenderers: [{ kustomize: { patches: [{ patch: "p", target: SELECTOR }], images: [{ name: "n", newName: "nn", newTag: "t", digest: "d" }] } }],
+    commonMetadata: { labels: { a: "b" }, annotations: { c: "d" } },
+    dependsOn: [db],
+    readyExpr: "dep.status.ready",
+    suspend: false,
+  });
+  new BootstrapGit(stack, "boot", {
+    url: "ssh://git@g/x.git",
+    branch: "main",
+    auth: { username: "u", password: "p", bearerToken: "t", identity: "id", knownHosts: "kh" },
+    tls: PEM,
+    author: { name: "n", email: "e" },
+    signing: { format: "ssh", key: "k" },
+    path: "clusters/prod",
+    kubeconfig: "kc",
+    context: "ctx",
+    namespace: "ns",
+    interval: "1m",
+    timeout: "1m",
+    generateDeployKey: { algorithm: "ed25519" },
+    scanKnownHosts: true,
+    components: { localPath: "l", sourceRef: repo, path: "p", version: "v" },
+    mode: "controllers",
+    wait: true,
+    waitTimeout: "1m",
+    deleteGitManifests: true,
+    keepNamespace: false,
   });
   new FluxiacProvider(stack, "fluxiac", { ...kubernetesConfig({ configPath: "p", configContext: "c", host: "h", token: "t", clusterCaCertificate: "ca", clientCertificate: "c", clientKey: "k", insecure: true }), configRaw: "raw", storeDir: "s" });
 }

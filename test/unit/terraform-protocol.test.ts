@@ -119,12 +119,13 @@ test("every served schema passes Terraform's own rules: names, one of required/o
     }
   };
   check("provider", protoSchema(providerAttributes, "").block.attributes);
-  assert.deepEqual(resourceTypes.map((t) => t.typeName), ["fluxiac_git_repository", "fluxiac_oci_repository", "fluxiac_helm_repository", "fluxiac_bucket", "fluxiac_kustomization"]);
+  assert.deepEqual(resourceTypes.map((t) => t.typeName), ["fluxiac_git_repository", "fluxiac_oci_repository", "fluxiac_helm_repository", "fluxiac_bucket", "fluxiac_kustomization", "fluxiac_helm_release", "fluxiac_bootstrap_git"]);
   for (const t of resourceTypes) {
     check(t.typeName, protoSchema(t.attributes, t.description).block.attributes);
     assert.ok(t.attributes.id?.computed, `${t.typeName} has a computed id`);
   }
-  for (const t of resourceTypes.filter((r) => r.typeName !== "fluxiac_kustomization")) {
+  const sources = ["fluxiac_git_repository", "fluxiac_oci_repository", "fluxiac_helm_repository", "fluxiac_bucket"];
+  for (const t of resourceTypes.filter((r) => sources.includes(r.typeName))) {
     assert.ok(t.attributes.source_reference?.sensitive && t.attributes.artifact?.computed, `${t.typeName} exposes artifact and a sensitive source_reference`);
     assert.ok(t.attributes.auth?.sensitive, `${t.typeName}'s credentials are sensitive`);
   }

@@ -1,0 +1,135 @@
+// fluxiac_helm_release's attributes: Flux's HelmRelease fields in snake_case (the Pulumi HelmRelease
+// arguments), and what plan and apply record (plan, chart_version, values_digest, revision, status, drift).
+import { bool, computedObject, num, obj, objList, str, strList, strMap, type Attributes } from "../schema";
+
+const selector = obj("Which objects: every set field must match (group, version, kind, name and namespace are regular expressions).", {
+  group: str("API group."),
+  version: str("API version."),
+  kind: str("Kind."),
+  name: str("Name."),
+  namespace: str("Namespace."),
+  label_selector: str('Label selector, e.g. "app=web,tier!=db".'),
+  annotation_selector: str("Annotation selector, same syntax as label_selector."),
+});
+
+const actionCommon = {
+  timeout: str("Action timeout. Default: timeout."),
+  disable_wait: bool("Do not wait for resources to be ready. Default false."),
+  disable_wait_for_jobs: bool("Do not wait for Jobs to complete. Default false."),
+  disable_hooks: bool("Do not run hooks. Default false."),
+};
+
+const remediation = {
+  retries: num("Retries after a remediation; negative retries forever (capped at 10). Default 0."),
+  ignore_test_failures: bool("Test failures do not fail the release. Default: test.ignore_failures."),
+  remediate_last_failure: bool("Remediate the last failure too. Default true when retries > 0."),
+};
+
+/** specAttributes are the configured fields, the engine's HelmReleaseSpec in snake_case. */
+export const specAttributes: Attributes = {
+  chart: obj("The chart from a HelmRepository (HTTP or OCI), GitRepository or Bucket (Flux's spec.chart). Exclusive with chart_ref.", {
+    spec: obj(
+      "The HelmChart made for the release.",
+      {
+        chart: str("The chart's name in a HelmRepository, or its directory inside a GitRepository or Bucket artifact.", { required: true }),
+        version: str('Exact version or semver range; HelmRepository only. Default "*" (latest stable).'),
+        source_ref: str("The source's source_reference (fluxiac_helm_repository.x.source_reference).", { required: true, sensitive: true }),
+        reconcile_strategy: str('"ChartVersion" (default) or "Revision".'),
+        values_files: strList("Values files inside the chart, merged in order over values.yaml."),
+        ignore_missing_values_files: bool("Skip values files that do not exist. Default false."),
+      },
+      { required: true },
+    ),
+  }),
+  chart_ref: str("An OCIRepository's source_reference holding the chart. Exclusive with chart.", { optional: true, sensitive: true }),
+  release_name: str("Helm release name. Default [<target_namespace>-]<name>, shortened to 53 characters as Flux does."),
+  target_namespace: str("Namespace of the release and its objects. Default: namespace."),
+  storage_namespace: str("Helm's storage namespace; must equal target_namespace. Default: target_namespace."),
+  namespace: str('The HelmRelease\'s own namespace: valuesFrom objects and origin labels. Default "flux-system". Changing it replaces the resource.', { optional: true, replace: true }),
+  kubeconfig: str("kubeconfig content. Default: the provider's cluster.", { optional: true, sensitive: true }),
+  context: str("kubeconfig context. Default: the provider's."),
+  kube_config: obj("Release into the cluster of a kubeconfig Secret in namespace (Flux's kubeConfig).", {
+    secret_ref: obj("The Secret.", { name: str("Secret name.", { required: true }), key: str('Key of the kubeconfig. Default "value", then "value.yaml".') }, { required: true }),
+  }),
+  service_account_name: str("Act as system:serviceaccount:<namespace>:<name>."),
+  timeout: str('Timeout of every Helm action. Default "5m".'),
+  max_history: num("Release versions Helm keeps; 0 keeps all. Default 5."),
+  values: str("Chart values as JSON (values = jsonencode({...})), merged last over values_from. Terraform shows a change key by key."),
+  values_from: objList("ConfigMaps and Secrets in namespace holding values, merged in order.", {
+    kind: str('"ConfigMap" or "Secret".', { required: true }),
+    name: str("Name.", { required: true }),
+    values_key: str('Key holding the values. Default "values.yaml".'),
+    target_path: str("Helm --set path where the key's whole content goes. Default: merged at the root as YAML."),
+    optional: bool("A missing object or key is skipped. Default false."),
+    literal: bool("With target_path: keep the value a string. Default false."),
+  }),
+  drift_detection: obj("Drift detection: mode enabled (correct), warn (report) or disabled (default), with ignore rules.", {
+    mode: str('"enabled", "warn" or "disabled".'),
+    ignore: objList("Paths (JSON pointers) left out of the comparison.", { paths: strList("JSON pointers.", { required: true }), target: selector }),
+  }),
+  install: obj("Flux's spec.install.", {
+    ...actionCommon,
+    remediation: obj("What a failed install does.", remediation),
+    disable_open_api_validation: bool("Skip OpenAPI validation. Default false."),
+    replace: bool("Re-use the name of a deleted release still in history. Default false."),
+    crds: str('"Skip", "Create" (default) or "CreateReplace".'),
+    create_namespace: bool("Create target_namespace when missing. Default false."),
+  }),
+  upgrade: obj("Flux's spec.upgrade.", {
+    ...actionCommon,
+    remediation: obj("What a failed upgrade does.", { ...remediation, strategy: str('"rollback" (default) or "uninstall".') }),
+    disable_open_api_validation: bool("Skip OpenAPI validation. Default false."),
+    force: bool("Replace objects that cannot be patched. Default false."),
+    preserve_values: bool("Re-use the release's last values. Default false."),
+    cleanup_on_fail: bool("Delete objects a failed upgrade created. Default false."),
+    crds: str('"Skip" (default), "Create" or "CreateReplace".'),
+  }),
+  test: obj("Flux's spec.test: helm test after every install and upgrade.", {
+    enable: bool("Run the tests. Default false."),
+    timeout: str("Test timeout. Default: timeout."),
+    ignore_failures: bool("A failing test does not fail the release. Default false."),
+    filters: objList("Tests to run or skip, by name.", { name: str("Test name.", { required: true }), exclude: bool("Skip it. Default false.") }),
+  }),
+  rollback: obj("Flux's spec.rollback.", { ...actionCommon, force: bool("Force. Default false."), recreate: bool("Restart pods. Default false."), cleanup_on_fail: bool("Default false.") }),
+  uninstall: obj("Flux's spec.uninstall: what destroy does.", {
+    timeout: str("Uninstall timeout. Default: timeout."),
+    disable_hooks: bool("Do not run hooks. Default false."),
+    keep_history: bool("Keep the release's history. Default false."),
+    disable_wait: bool("Do not wait for deletion. Default false."),
+    deletion_propagation: str('"background" (default), "foreground" or "orphan".'),
+  }),
+  post_renderers: objList("Kustomize patches and images applied to the rendered chart, in order.", {
+    kustomize: obj("A kustomize step.", {
+      patches: objList("Strategic merge or JSON 6902 patches.", { patch: str("The patch, YAML or JSON.", { required: true }), target: selector }),
+      images: objList("Image overrides.", { name: str("Image name.", { required: true }), new_name: str("New name."), new_tag: str("New tag."), digest: str("Digest.") }),
+    }),
+  }),
+  common_metadata: obj("Labels and annotations set on every object.", { labels: strMap("Labels."), annotations: strMap("Annotations.") }),
+  dependencies: strList("HelmReleases (or Kustomizations) deployed first (Flux's dependsOn): each one's `dependency` attribute."),
+  ready_expr: str("CEL over dep and self that replaces the readiness check of dependencies."),
+  suspend: bool("Plan and apply nothing. Default false."),
+};
+
+/** attributes are every fluxiac_helm_release attribute. */
+export const attributes: Attributes = {
+  name: str("The HelmRelease's name. Changing it replaces the resource.", { required: true, replace: true }),
+  ...specAttributes,
+  id: str("<namespace>/<name>, also the import id.", { computed: true }),
+  plan: computedObject("What the plan found: action (install, upgrade, none) and why, the chart and its version, the values digest, drifted objects and the rendered objects by kind.", {
+    action: "string",
+    reason: "string",
+    release: "string",
+    chart: "string",
+    chart_version: "string",
+    values_digest: "string",
+    drifted: ["list", "string"],
+    objects: ["map", "number"],
+  }),
+  release: str("<target namespace>/<release name> of the Helm release.", { computed: true }),
+  chart_version: str("The chart version of the release.", { computed: true }),
+  values_digest: str("sha256 of the release's merged values.", { computed: true }),
+  revision: num("The Helm release version (helm history's revision).", { computed: true }),
+  status: str("Helm's status of that version: deployed, failed…", { computed: true }),
+  dependency: str("What a HelmRelease or Kustomization that depends on this one takes in dependencies.", { computed: true }),
+  drift: strList("Objects of the release changed in the cluster (Kind/namespace/name: fields), found by the refresh when drift_detection is on.", { computed: true }),
+};
