@@ -158,14 +158,6 @@ function configurablePaths(schema: Attributes, prefix = ""): string[] {
   });
 }
 
-// Flux's `provider` field of OCIRepository and Bucket: Terraform reads a `provider` argument of a
-// resource as the meta-argument (a provider reference), so no configuration can set an attribute of that
-// name; the constructs write `cloud_provider`. Each entry goes once the provider's schema renames it.
-const RESERVED = new Map([
-  ["fluxiac_oci_repository", { construct: "cloud_provider", schema: "provider" }],
-  ["fluxiac_bucket", { construct: "cloud_provider", schema: "provider" }],
-]);
-
 test("every attribute the constructs synthesize is in the provider's schema, and every configurable one is reachable", () => {
   const config = synthFluxiac(everyProp, { validate: false }).config as { resource: Record<string, Record<string, Record<string, unknown>>>; provider: { fluxiac: Record<string, unknown>[] } };
   for (const type of resourceTypes) {
@@ -178,10 +170,9 @@ test("every attribute the constructs synthesize is in the provider's schema, and
       paths.known.forEach((p) => known.add(p));
       paths.unknown.forEach((p) => unknown.add(p));
     }
-    const reserved = RESERVED.get(type.typeName);
-    assert.deepEqual([...unknown], reserved ? [reserved.construct] : [], `${type.typeName}: attributes the schema lacks`);
+    assert.deepEqual([...unknown], [], `${type.typeName}: attributes the schema lacks`);
     const unreached = configurablePaths(type.attributes).filter((p) => !known.has(p));
-    assert.deepEqual(unreached, reserved ? [reserved.schema] : [], `${type.typeName}: attributes no prop sets`);
+    assert.deepEqual(unreached, [], `${type.typeName}: attributes no prop sets`);
   }
   const provider = synthesizedPaths(config.provider.fluxiac[0], providerAttributes);
   assert.deepEqual(provider.unknown, [], "provider settings the schema lacks");

@@ -201,4 +201,11 @@ test("validation reports fluxiac's problems on their attributes, and leaves valu
     ],
   );
   assert.deepEqual(ks.validate({ ...ksConfig, source_ref: UNKNOWN, dependencies: null, deletion_policy: null }), [], "unknown values are checked at plan time");
+
+  // Flux's `provider` is `cloud_provider` (Terraform reserves `provider`): its problems point there.
+  const bucket = byType.fluxiac_bucket;
+  const bucketConfig = { ...nullObject(bucket.attributes), name: "b", bucket_name: "b", endpoint: "s3.example.com", cloud_provider: "gcp" };
+  assert.deepEqual(bucket.validate(bucketConfig).map((d) => d.attribute?.steps), [[{ attribute_name: "cloud_provider" }]]);
+  assert.deepEqual(bucket.validate({ ...bucketConfig, cloud_provider: "aws" }), []);
+  assert.deepEqual(bucket.validate({ ...bucketConfig, cloud_provider: UNKNOWN }), [], "checked at plan time once known");
 });

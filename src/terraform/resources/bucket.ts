@@ -10,10 +10,11 @@ export const bucket = sourceResource<BucketSpec>({
   typeName: "fluxiac_bucket",
   kind: "Bucket",
   description: "Flux's Bucket",
+  renamed: { provider: "cloudProvider" },
   specAttributes: {
-    provider: str('"generic" (any S3-compatible server) or "aws". Default "generic".'),
+    cloud_provider: str('Flux\'s provider: "generic" (any S3-compatible server) or "aws". Default "generic".'),
     bucket_name: str("The bucket's name.", { required: true }),
-    endpoint: str("host[:port] of the S3 endpoint; required unless provider is aws."),
+    endpoint: str("host[:port] of the S3 endpoint; required unless cloud_provider is aws."),
     region: str('Region. Default "us-east-1".'),
     prefix: str("Only keys with this prefix are listed."),
     insecure: bool("Plain HTTP instead of HTTPS. Default false."),

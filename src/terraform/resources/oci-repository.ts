@@ -10,6 +10,7 @@ export const ociRepository = sourceResource<OCIRepositorySpec>({
   typeName: "fluxiac_oci_repository",
   kind: "OCIRepository",
   description: "Flux's OCIRepository",
+  renamed: { provider: "cloudProvider" },
   specAttributes: {
     url: str("oci://<host>[:port]/<repository>.", { required: true }),
     ref: obj("What to pull; precedence digest > semver > tag. Default: tag latest.", {
@@ -22,7 +23,7 @@ export const ociRepository = sourceResource<OCIRepositorySpec>({
       media_type: str("Media type of the layer. Default: the first layer."),
       operation: str('"extract" (default) untars the layer; "copy" stores it as it is.'),
     }),
-    provider: str('"generic" only for now. Default "generic".'),
+    cloud_provider: str('Flux\'s provider: "generic" only for now. Default "generic".'),
     auth: obj(
       "Registry credentials: a Docker config.json, or username/password.",
       { docker_config_json: str("Content of a Docker config.json."), username: str("Registry username."), password: str("Registry password.") },

@@ -19,6 +19,11 @@ export interface SourceKindAdapter<S> {
   description: string;
   /** The spec's attributes (Terraform names); the engine spec is their camelCase form. */
   specAttributes: Attributes;
+  /**
+   * renamed maps an engine spec field to the attribute (camelCase) that holds it, where Terraform reserves
+   * the field's own name: Flux's `provider` is `cloud_provider`, since `provider` is a meta-argument.
+   */
+  renamed?: Record<string, string>;
   /** spec turns the engine props of the spec attributes into the engine spec (JSON references parsed…). */
   spec?(props: Record<string, unknown>): S;
   /** engine loads the kind's engine verbs on first use, so the plugin starts without them. */
@@ -57,9 +62,21 @@ export function sourceResource<S>(k: SourceKindAdapter<S>): ResourceType {
       { computed: true, sensitive: true },
     ),
   };
+  const renamed = Object.entries(k.renamed ?? {});
   const specOf = (o: CtyObject): S => {
     const props = engineProps(k.specAttributes, o);
+    for (const [field, attribute] of renamed) {
+      if (!(attribute in props)) continue;
+      props[field] = props[attribute];
+      delete props[attribute];
+    }
     return k.spec ? k.spec(props) : (props as S);
+  };
+  /** attributePath names the attribute of an engine field's path (renamed fields under their attribute). */
+  const attributePath = (path: string): string => {
+    const head = path.split(/[.[]/)[0];
+    const to = renamed.find(([field]) => field === head)?.[1];
+    return to ? to + path.slice(head.length) : path;
   };
   const specValues = (o: CtyObject) => Object.fromEntries(Object.keys(k.specAttributes).map((n) => [n, o[n]]));
   const outputs = (name: string, spec: S, artifact: Artifact | undefined): CtyObject => ({
@@ -92,6 +109,7 @@ export function sourceResource<S>(k: SourceKindAdapter<S>): ResourceType {
         return [];
       }
       return problems
+        .map((p) => ({ ...p, property: attributePath(p.property) }))
         .filter((p) => !hasUnknown(values[snake(p.property.split(/[.[]/)[0])]))
         .map((p) => error(`${k.kind} "${config.name}": ${p.reason}`, "", p.property));
     },
