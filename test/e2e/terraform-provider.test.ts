@@ -274,6 +274,40 @@ describe("fluxiac provider under terraform", () => {
     assert.equal(await exists("e"), false);
   });
 
+  test("a Kustomization whose dependency creates its namespace in the same run plans as known after apply, then applies", async () => {
+    await repo.commit({
+      "layers/infra/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n",
+      "layers/shop/price.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: price\n  namespace: shop\ndata:\n  eur: \"3\"\n",
+    });
+    const layered = await terraformWorkspace(join(scratch, "layered"));
+    const base = config();
+    const source = "${fluxiac_git_repository.layers.source_reference}";
+    await layered.writeConfig({
+      ...base,
+      resource: {
+        fluxiac_git_repository: { layers: { ...base.resource.fluxiac_git_repository.apps, name: "layers" } },
+        fluxiac_kustomization: {
+          infra: { name: "infra", source_ref: source, path: "./layers/infra", prune: true },
+          shop: { name: "shop", source_ref: source, path: "./layers/shop", prune: true, dependencies: ["${fluxiac_kustomization.infra.dependency}"] },
+        },
+      },
+    });
+    await layered.must("init", "-input=false", "-no-color");
+    // The namespace does not exist yet, so the shop's dry-run cannot run before infra is applied.
+    const plan = await layered.planJson();
+    assert.deepEqual(change(plan, "fluxiac_kustomization.infra").after?.plan, {
+      revision: `main@sha1:${await repo.head()}`, create: ["Namespace/shop"], update: [], prune: [], drifted: [],
+    });
+    assert.equal(change(plan, "fluxiac_kustomization.shop").after_unknown.plan, true, "the shop is planned as known after apply");
+    await layered.must("apply", "-input=false", "-no-color", "tfplan");
+    const price = await core.readNamespacedConfigMap({ name: "price", namespace: "shop" });
+    assert.equal(price.data?.eur, "3");
+    const again = await layered.terraform("plan", "-input=false", "-no-color", "-detailed-exitcode");
+    assert.equal(again.code, 0, `no changes after the layered apply:\n${again.stdout}${again.stderr}`);
+    await layered.must("destroy", "-input=false", "-no-color", "-auto-approve");
+    await assert.rejects(core.readNamespacedConfigMap({ name: "price", namespace: "shop" }), (e: { code?: number }) => e.code === 404);
+  });
+
   test("destroy removes exactly the objects in the inventory", async () => {
     await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: "hand-made" }, data: { x: "y" } } });
     await tf.must("destroy", "-input=false", "-no-color", "-auto-approve");

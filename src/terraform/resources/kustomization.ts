@@ -172,14 +172,16 @@ export const kustomization: ResourceType = {
 
   async plan({ prior, priorPrivate, proposed, config }, ctx) {
     const base = { ...proposed, id: idOf(config), drift: [] };
-    if (hasUnknown(ownValues(config)) || ctx.clusterUnknown) {
-      // The apply plans again once everything is known; it prunes against what the prior state holds.
+    // Planned as known after apply: the apply plans again once everything is known, and prunes against
+    // what the prior state holds.
+    const deferred = () => {
       const kept = readPrivate(priorPrivate);
       return {
         state: { ...base, plan: UNKNOWN, inventory: UNKNOWN, last_applied_revision: UNKNOWN, health: UNKNOWN, dependency: UNKNOWN },
         private: kept && writePrivate({ inventory: kept.inventory, objects: kept.objects, previous: { inventory: kept.inventory, objects: kept.objects } }),
       };
-    }
+    };
+    if (hasUnknown(ownValues(config)) || ctx.clusterUnknown) return deferred();
     const name = config.name as string;
     // Dependencies are checked by the apply; the plan does not need them (and they may not be known yet).
     const spec = specOf(hasUnknown(config.dependencies) ? { ...config, dependencies: null } : config, ctx);
@@ -190,7 +192,16 @@ export const kustomization: ResourceType = {
       return { state: withDependency(state), private: priorPrivate };
     }
     const { hasChanges } = engine();
-    const plan = await planOnce(name, spec, previous, ctx);
+    let plan: KustomizationPlan;
+    try {
+      plan = await planOnce(name, spec, previous, ctx);
+    } catch (err) {
+      // A dependency applied in this same run may create what the plan needs (its namespace, a CRD):
+      // plan as known after apply, and let the apply, after the dependency, plan again and fail if still wrong.
+      if (!hasUnknown(config.dependencies)) throw err;
+      ctx.log.warn(`Kustomization "${name}": planned as known after apply, as its dependencies are applied first: ${(err as Error).message}`);
+      return deferred();
+    }
     const inventory = inventoryIds(plan.inventory);
     const inSync =
       prior !== null &&
