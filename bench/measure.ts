@@ -25,6 +25,7 @@ async function childCpuMs(): Promise<number> {
   return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
 }
 
+/** cpuMs is the CPU time of this process and its reaped children so far. */
 async function cpuMs(): Promise<number> {
   const own = process.cpuUsage();
   return (own.user + own.system) / 1000 + (await childCpuMs());
@@ -54,6 +55,7 @@ async function apiRequests(kubectl: string, kubeconfig: string): Promise<Record<
   return out;
 }
 
+/** minus subtracts counts taken before from counts taken after, keeping what grew. */
 function minus(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
 }

@@ -209,6 +209,7 @@ function madeStatus(p: Prepared, made: actions.ReleaseRecord): HelmReleaseStatus
   return recorded(p, { revision: made.version, status: made.info.status, chartVersion: p.metadata.version, valuesDigest: deployed ? valuesDigest(made.config ?? {}) : "" });
 }
 
+/** recorded completes a release version's figures into the HelmReleaseStatus apply records. */
 function recorded(p: Prepared, v: Pick<HelmReleaseStatus, "revision" | "status" | "chartVersion" | "valuesDigest">, drifted?: string[]): HelmReleaseStatus {
   return {
     releaseName: p.target.release, namespace: p.target.namespace, ...v, configDigest: p.configDigest,
