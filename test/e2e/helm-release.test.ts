@@ -1,22 +1,22 @@
 // HelmRelease engine verbs against a real API server and a real chart repository over HTTP: install,
 // upgrade on a new chart version and on new values, tests, drift (warn and enabled), a failed upgrade
-// rolled back, bad input that leaves the release untouched, and uninstall. Releases are checked with
-// the real helm CLI (list, history, get values).
+// rolled back, bad input that leaves the release untouched, uninstall, and the helm processes a plan
+// and the apply that follows it start. Releases are checked with the real helm CLI (list, history, get values).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { ArtifactStore } from "../../src/core/artifact/store";
 import type { Logger } from "../../src/core/log";
-import { applyHelmRelease, deleteHelmRelease, planHelmRelease, type HelmReleaseStatus } from "../../src/core/reconcile/helm-release";
+import { applyHelmRelease, deleteHelmRelease, planHelmRelease, type HelmReleasePlan, type HelmReleaseStatus } from "../../src/core/reconcile/helm-release";
 import { planHelmRepository } from "../../src/core/reconcile/helm-repository";
 import type { HelmReleaseSpec } from "../../src/core/helm/types";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { appChart, helmCli, helmHistory, helmList, podTestChart, strictChart } from "../harness/helm-charts";
 import { startHelmRepo, type HelmRepoServer } from "../harness/helm-repo";
-import { toolsBin } from "../harness/tools";
+import { tool, toolsBin } from "../harness/tools";
 
 /** scratch holds every temp dir of this file; it is removed when the file's tests end. */
 const scratch = mkdtempSync(join(tmpdir(), "fluxiac-test-"));
@@ -107,6 +107,42 @@ describe("HelmRelease engine over an HTTP chart repository", () => {
     assert.equal(state.valuesDigest, plan.valuesDigest);
     assert.equal((await configMap()).data?.color, "red");
     assert.deepEqual(JSON.parse(await helm("get", "values", RELEASE, "-n", NS, "-o", "json")), { color: "red", replicas: 2 });
+  });
+
+  test("an apply that follows its plan starts only helm install or upgrade; an up-to-date plan reads the release with two helm processes", async () => {
+    // Given a wrapper that logs each helm process's verb
+    const logFile = join(scratch, "helm-verbs.log");
+    const wrapper = join(scratch, "helm-counting");
+    writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${logFile}'\nexec '${tool("helm")}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const verbs = async (fn: () => Promise<unknown>) => {
+      writeFileSync(logFile, "");
+      await fn();
+      return readFileSync(logFile, "utf8").split("\n").filter(Boolean).sort();
+    };
+    process.env.FLUXIAC_HELM = wrapper;
+    const s = await spec({ releaseName: "counted", test: { enable: false } });
+    let counted: HelmReleaseStatus | undefined;
+    try {
+      // When it is planned and applied, then changed, then planned again unchanged
+      assert.deepEqual(await verbs(() => planHelmRelease("counted", s, undefined, ctx())), ["history", "status", "template"]);
+      assert.deepEqual(await verbs(async () => (counted = await applyHelmRelease("counted", s, undefined, ctx()))), ["install"]);
+      const changed = { ...s, values: { color: "teal" } };
+      assert.deepEqual(await verbs(() => planHelmRelease("counted", changed, counted, ctx())), ["history", "status", "template"]);
+      assert.deepEqual(await verbs(async () => (counted = await applyHelmRelease("counted", changed, counted, ctx()))), ["upgrade"]);
+      let plan: HelmReleasePlan | undefined;
+      assert.deepEqual(await verbs(async () => (plan = await planHelmRelease("counted", changed, counted, ctx()))), ["history", "status"]);
+      // Then the recorded status is the release's, the up-to-date plan summarizes the release's manifest,
+      // its apply starts no helm process, and an apply without a plan reads the release itself
+      assert.deepEqual([counted?.revision, counted?.status, counted?.chartVersion], [2, "deployed", "1.1.0"]);
+      assert.deepEqual([plan?.action, plan?.valuesDigest, plan?.objects], ["none", counted?.valuesDigest, { ConfigMap: 1, Service: 1 }]);
+      assert.deepEqual(await verbs(() => applyHelmRelease("counted", changed, counted, ctx())), []);
+      assert.deepEqual(await verbs(() => applyHelmRelease("counted", changed, counted, ctx())), ["history", "status"]);
+      assert.equal((await core.readNamespacedConfigMap({ name: "counted", namespace: NS })).data?.color, "teal");
+    } finally {
+      delete process.env.FLUXIAC_HELM;
+    }
+    await deleteHelmRelease("counted", s, counted, ctx());
   });
 
   test("drift is only reported with driftDetection warn, and corrected with enabled", async () => {

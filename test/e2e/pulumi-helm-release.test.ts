@@ -1,9 +1,10 @@
 // HelmRelease through the real Pulumi engine, a real chart repository (basic auth) and a real API
 // server: preview shows the chart version, the values digest and drift; up installs, upgrades, corrects
-// drift and rolls back a failed upgrade; bad input fails in preview; destroy uninstalls.
+// drift and rolls back a failed upgrade; bad input fails in preview; destroy uninstalls. Update takes
+// over the plan check made, so an upgrade starts no helm process besides helm upgrade.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
@@ -11,6 +12,7 @@ import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { appChart, helmCli, helmHistory, helmList } from "../harness/helm-charts";
 import { startHelmRepo, type HelmRepoServer } from "../harness/helm-repo";
 import { pulumiProgram, type PulumiProgram } from "../harness/pulumi";
+import { tool } from "../harness/tools";
 
 /** scratch holds every temp dir of this file; it is removed when the file's tests end. */
 const scratch = mkdtempSync(join(tmpdir(), "fluxiac-test-"));
@@ -19,6 +21,8 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const NS = "shop";
 const RELEASE = "shop-web";
 const SECRET_VALUE = "t0p-s3cret-value";
+/** HELM_LOG lists the verb of every helm process the providers start (through a wrapper). */
+const HELM_LOG = join(scratch, "helm-verbs.log");
 
 /** PROGRAM is the test's Pulumi program: a HelmRepository with auth and a HelmRelease of chart "app". */
 const PROGRAM = `
@@ -78,7 +82,11 @@ describe("HelmRelease under pulumi preview, up and destroy", () => {
     await core.createNamespacedSecret({ namespace: "default", body: { metadata: { name: "web-secret" }, stringData: { token: SECRET_VALUE } } });
     await charts.addChart(appChart("1.0.0"));
     await charts.addChart(appChart("2.0.0", { failingHook: true }));
+    const wrapper = join(scratch, "helm-counting");
+    writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$1" >> '${HELM_LOG}'\nexec '${tool("helm")}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
     prog = await pulumiProgram("helm-release", PROGRAM, {
+      env: { FLUXIAC_HELM: wrapper },
       config: {
         url: { value: charts.url },
         auth: { value: JSON.stringify({ username: charts.username, password: charts.password }), secret: true },
@@ -126,8 +134,11 @@ describe("HelmRelease under pulumi preview, up and destroy", () => {
     assert.deepEqual([pv.plan?.action, pv.plan?.reason], ["upgrade", "values changed"]);
     assert.notEqual(pv.plan?.valuesDigest, before);
     assert.ok(pv.stdout.includes(pv.plan!.valuesDigest), "preview --diff shows the new digest");
+    writeFileSync(HELM_LOG, "");
     const res = await up();
     assert.equal(res.outputs.revision.value, 3);
+    const verbs = readFileSync(HELM_LOG, "utf8").split("\n").filter(Boolean).sort();
+    assert.deepEqual(verbs, ["history", "status", "template", "upgrade"], "update takes over what check read and rendered: helm upgrade is its only helm process");
     assert.equal((await configMap()).data?.color, "red");
   });
 

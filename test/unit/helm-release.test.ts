@@ -1,9 +1,10 @@
 // Pure logic of HelmRelease: Flux's values merge order, Helm's --set paths, release naming, the
-// install / upgrade / nothing decision.
+// install / upgrade / nothing decision, the preview's object summary.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { decideAction } from "../../src/core/helm/prepare";
 import { releaseName, shortenName } from "../../src/core/helm/release-name";
+import { countKinds, manifestKinds } from "../../src/core/helm/render";
 import { parsePath, setPath, typedValue } from "../../src/core/helm/strvals";
 import { composeValues, mergeMaps, valuesDigest, type ReadValuesSource } from "../../src/core/helm/values";
 
@@ -100,5 +101,22 @@ describe("install, upgrade or nothing", () => {
       [[p, deployed, "sha256:v", "sha256:c"], "none", "up to date"],
     ];
     for (const [args, action, reason] of cases) assert.deepEqual(decideAction(...args), { action, reason });
+  });
+});
+
+describe("the preview's object summary", () => {
+  test("a release manifest's objects are counted by kind, sorted, hooks and empty documents left out", () => {
+    const manifest = [
+      "---\n# Source: app/templates/svc.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n",
+      "---\n# Source: app/templates/empty.yaml\n",
+      "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+      "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n",
+      "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n",
+    ].join("");
+    const objects = manifestKinds(manifest);
+    assert.deepEqual(objects.map((o) => o.metadata.name), ["web", "a", "b", "t"]);
+    const counts = countKinds(objects);
+    assert.deepEqual(counts, { ConfigMap: 2, Service: 1 });
+    assert.deepEqual(Object.keys(counts), ["ConfigMap", "Service"]);
   });
 });

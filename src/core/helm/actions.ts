@@ -1,5 +1,5 @@
 // Helm's release actions through the helm CLI: install, upgrade, test, rollback, uninstall, and the
-// reads (history, manifest, values, template). Each takes an options object with Flux's field names.
+// reads (history, status, template). Each takes an options object with Flux's field names.
 import { parseDuration } from "../duration";
 import type { HelmSession } from "./helm-cli";
 import type { InstallSpec, RollbackSpec, TestSpec, UninstallSpec, UpgradeSpec } from "./types";
@@ -51,41 +51,56 @@ export async function history(s: HelmSession, release: string, namespace: string
   return (JSON.parse(res.stdout || "[]") as ReleaseInfo[]).sort((a, b) => a.revision - b.revision);
 }
 
-/** template renders the chart with the values and the post-renderer, hooks included, as `helm template`. */
+/** ReleaseRecord is a Helm release version as `helm status --output json` and `helm install/upgrade --output json` print it. */
+export interface ReleaseRecord {
+  version: number;
+  info: { status: string };
+  /** The user-supplied values of that version. */
+  config?: Values | null;
+  /** The rendered objects of that version, hooks left out. */
+  manifest?: string;
+}
+
+/** status reads the release's last version (`helm status --output json`); undefined when there is no such release. */
+export async function status(s: HelmSession, release: string, namespace: string): Promise<ReleaseRecord | undefined> {
+  const res = await s.helmResult(["status", release, "--namespace", namespace, "--output", "json"]);
+  if (res.code !== 0) {
+    if (/release: not found/.test(res.stderr)) return undefined;
+    throw new Error(`helm status failed: ${res.stderr.trim().split("\n").pop()}`);
+  }
+  return JSON.parse(res.stdout) as ReleaseRecord;
+}
+
+/** template renders the chart with the values as `helm template`, hooks included, without post-rendering. */
 export function template(s: HelmSession, t: ReleaseTarget): Promise<string> {
-  return s.helm(["template", t.release, t.chartDir, "--namespace", t.namespace, "--values", t.valuesFile, ...t.postRender]);
+  return s.helm(["template", t.release, t.chartDir, "--namespace", t.namespace, "--values", t.valuesFile]);
 }
 
-/** manifest is the manifest of the release's current version (`helm get manifest`). */
-export function manifest(s: HelmSession, release: string, namespace: string): Promise<string> {
-  return s.helm(["get", "manifest", release, "--namespace", namespace]);
-}
-
-/** releaseValues are the user-supplied values of the release's current version (`helm get values`). */
-export async function releaseValues(s: HelmSession, release: string, namespace: string): Promise<Values> {
-  return (JSON.parse((await s.helm(["get", "values", release, "--namespace", namespace, "--output", "json"])) || "{}") ?? {}) as Values;
-}
-
-/** install runs `helm install` with spec.install's options. */
-export function install(s: HelmSession, t: ReleaseTarget, o: InstallSpec, skipCRDs: boolean): Promise<string> {
-  return s.helm([
+/** install runs `helm install` with spec.install's options and returns the release version it made. */
+export async function install(s: HelmSession, t: ReleaseTarget, o: InstallSpec, skipCRDs: boolean): Promise<ReleaseRecord> {
+  return record(await s.helm([
     "install", t.release, t.chartDir, "--namespace", t.namespace, "--values", t.valuesFile, ...t.postRender,
     "--timeout", helmDuration(o.timeout ?? t.timeout, "install.timeout"), ...waitArgs(o),
     ...flag(o.disableHooks, "--no-hooks"), ...flag(o.disableOpenAPIValidation, "--disable-openapi-validation"),
-    ...flag(o.replace, "--replace"), ...flag(o.createNamespace, "--create-namespace"), ...flag(skipCRDs, "--skip-crds"),
-  ]);
+    ...flag(o.replace, "--replace"), ...flag(o.createNamespace, "--create-namespace"), ...flag(skipCRDs, "--skip-crds"), "--output", "json",
+  ]));
 }
 
-/** upgrade runs `helm upgrade` with spec.upgrade's options and maxHistory. */
-export function upgrade(s: HelmSession, t: ReleaseTarget, o: UpgradeSpec): Promise<string> {
-  return s.helm([
+/** upgrade runs `helm upgrade` with spec.upgrade's options and maxHistory and returns the release version it made. */
+export async function upgrade(s: HelmSession, t: ReleaseTarget, o: UpgradeSpec): Promise<ReleaseRecord> {
+  return record(await s.helm([
     "upgrade", t.release, t.chartDir, "--namespace", t.namespace, "--values", t.valuesFile, ...t.postRender,
     "--timeout", helmDuration(o.timeout ?? t.timeout, "upgrade.timeout"), ...waitArgs(o), "--history-max", String(t.maxHistory),
     ...flag(o.disableHooks, "--no-hooks"), ...flag(o.disableOpenAPIValidation, "--disable-openapi-validation"),
     ...flag(o.force, "--force"), ...flag(o.preserveValues, "--reuse-values"), ...flag(o.cleanupOnFail, "--cleanup-on-fail"),
     // The chart's crds/ are handled by the crds policy, never by helm upgrade.
-    "--skip-crds",
-  ]);
+    "--skip-crds", "--output", "json",
+  ]));
+}
+
+/** record parses the release version helm printed with `--output json`. */
+function record(stdout: string): ReleaseRecord {
+  return JSON.parse(stdout) as ReleaseRecord;
 }
 
 /** test runs `helm test` with spec.test's filters. */

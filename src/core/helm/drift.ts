@@ -1,6 +1,7 @@
 // Drift detection of a Helm release (Flux's helm-controller internal/action/diff.go): every object of
 // the release manifest is dry-run server-side applied; an object whose result differs from the live
 // one, or that is gone, has drifted. Correction applies those objects (server-side, forced).
+import pLimit from "p-limit";
 import YAML from "yaml";
 import type { KubeObject } from "../build/kustomize";
 import { applyOne } from "../kube/ssa/apply";
@@ -52,7 +53,8 @@ export async function detectDrift(m: ResourceManager, objects: KubeObject[], ign
   return drifted;
 }
 
-/** correctDrift applies each drifted object as the release manifest has it. */
+/** correctDrift applies each drifted object as the release manifest has it, m.concurrency at a time. */
 export async function correctDrift(m: ResourceManager, drifted: DriftedObject[]): Promise<void> {
-  for (const d of drifted) await applyOne(m, d.diff.object);
+  const limit = pLimit(m.concurrency);
+  await Promise.all(drifted.map((d) => limit(() => applyOne(m, d.diff.object))));
 }

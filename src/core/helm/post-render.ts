@@ -27,7 +27,8 @@ export interface PostRenderSpec {
   origin: { name: string; namespace: string };
 }
 
-function parseAll(text: string): KubeObject[] {
+/** parseRendered parses a rendered manifest stream into its objects; invalid YAML is an error. */
+export function parseRendered(text: string): KubeObject[] {
   return YAML.parseAllDocuments(text)
     .map((d) => {
       if (d.errors.length) throw new Error(`the rendered chart is not valid YAML: ${d.errors[0].message.split("\n")[0]}`);
@@ -50,19 +51,22 @@ async function kustomizeStep(objects: KubeObject[], step: NonNullable<PostRender
     const [bin, args] = await kustomizeCommand();
     const res = await run(bin, [...args, dir]);
     if (res.code !== 0) throw new Error(`postRenderers kustomize failed: ${res.stderr.trim().split("\n").slice(-2).join(" ")}`);
-    return parseAll(res.stdout);
+    return parseRendered(res.stdout);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** postRender transforms a rendered manifest stream: kustomize steps, commonMetadata, origin labels. */
-export async function postRender(manifests: string, spec: PostRenderSpec, tmp: string): Promise<string> {
-  let objects = parseAll(manifests);
+/** postRenderObjects transforms rendered objects: kustomize steps (temp dirs under tmp), commonMetadata, origin labels. */
+export async function postRenderObjects(objects: KubeObject[], spec: PostRenderSpec, tmp: string): Promise<KubeObject[]> {
   for (const r of spec.postRenderers ?? []) if (r.kustomize) objects = await kustomizeStep(objects, r.kustomize, tmp);
   objects = withCommonMetadata(objects, spec.commonMetadata);
-  objects = withCommonMetadata(objects, { labels: { [ORIGIN_NAME_LABEL]: spec.origin.name, [ORIGIN_NAMESPACE_LABEL]: spec.origin.namespace } });
-  return objects.map((o) => YAML.stringify(o)).join("---\n");
+  return withCommonMetadata(objects, { labels: { [ORIGIN_NAME_LABEL]: spec.origin.name, [ORIGIN_NAMESPACE_LABEL]: spec.origin.namespace } });
+}
+
+/** postRender transforms a rendered manifest stream as postRenderObjects does. */
+export async function postRender(manifests: string, spec: PostRenderSpec, tmp: string): Promise<string> {
+  return (await postRenderObjects(parseRendered(manifests), spec, tmp)).map((o) => YAML.stringify(o)).join("---\n");
 }
 
 /** shellQuote quotes a word for /bin/sh. */

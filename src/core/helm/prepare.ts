@@ -12,7 +12,7 @@ import type { HelmChartStatus } from "../reconcile/helm-chart";
 import type { ReleaseInfo, ReleaseTarget } from "./actions";
 import { ChartError, resolveChart, unpackChart, type ChartMetadata, type ResolvedChart } from "./chart";
 import type { HelmSession } from "./helm-cli";
-import { postRendererArgs } from "./post-render";
+import { postRendererArgs, type PostRenderSpec } from "./post-render";
 import { releaseName } from "./release-name";
 import type { HelmReleaseSpec } from "./types";
 import { canonicalJSON, composeValues, ValuesError, valuesDigest, type Values } from "./values";
@@ -29,6 +29,8 @@ export interface Prepared {
   configDigest: string;
   /** Whether a Secret contributed to the values. */
   secretValues: boolean;
+  /** What the post-renderer does (target.postRender runs it for helm). */
+  post: PostRenderSpec;
   m: ResourceManager;
   cluster: ClusterConnection;
 }
@@ -88,11 +90,19 @@ async function readData(m: ResourceManager, kind: "ConfigMap" | "Secret", name: 
   }
 }
 
+/** PrepareOptions say what a previous reconcile left. */
+export interface PrepareOptions {
+  /** The HelmChart the last reconcile made for spec.chart (reused when its version still matches). @default none */
+  previousChart?: HelmChartStatus;
+  /** The chart a plan of this very spec resolved moments ago, in the store: it is not resolved again. @default none */
+  chart?: ResolvedChart;
+}
+
 /**
  * prepare gets the chart and the values and writes into the helm session (connected to the release's
  * cluster) the chart, the values file and the post-renderer. Errors name the HelmRelease and the field.
  */
-export async function prepare(name: string, spec: HelmReleaseSpec, previousChart: HelmChartStatus | undefined, s: HelmSession, ctx: ReconcileContext): Promise<Prepared> {
+export async function prepare(name: string, spec: HelmReleaseSpec, s: HelmSession, ctx: ReconcileContext, opts: PrepareOptions = {}): Promise<Prepared> {
   const object = { kind: "HelmRelease", name };
   const { namespace, targetNamespace } = namespaces(spec);
   const cluster = s.cluster;
@@ -100,7 +110,7 @@ export async function prepare(name: string, spec: HelmReleaseSpec, previousChart
   let chart: ResolvedChart;
   let unpacked;
   try {
-    chart = await resolveChart(name, spec, previousChart, ctx);
+    chart = opts.chart ?? (await resolveChart(name, spec, opts.previousChart, ctx));
     unpacked = await unpackChart(chart.path, join(s.dir, "chart"));
   } catch (err) {
     const field = err instanceof ChartError ? "" : spec.chart ? "chart.spec: " : "chartRef: ";
@@ -114,18 +124,19 @@ export async function prepare(name: string, spec: HelmReleaseSpec, previousChart
     throw new FluxiacError(object, "ClusterUnavailable", `reading valuesFrom failed: ${errorMessage(err)}; check kubeconfig and that the API server is running`);
   }
   const release = releaseName(name, spec);
+  const post: PostRenderSpec = { postRenderers: spec.postRenderers, commonMetadata: spec.commonMetadata, origin: { name, namespace } };
   const target: ReleaseTarget = {
     release,
     namespace: targetNamespace,
     chartDir: unpacked.chartDir,
     valuesFile: await s.file("values.json", JSON.stringify(composed.values)),
-    postRender: await postRendererArgs(s, { postRenderers: spec.postRenderers, commonMetadata: spec.commonMetadata, origin: { name, namespace } }),
+    postRender: await postRendererArgs(s, post),
     timeout: spec.timeout ?? "5m",
     maxHistory: spec.maxHistory ?? 5,
   };
   return {
     object, target, chart, metadata: unpacked.metadata, values: composed.values, valuesDigest: valuesDigest(composed.values),
-    configDigest: configDigest(spec), secretValues: composed.fromSecret, m, cluster,
+    configDigest: configDigest(spec), secretValues: composed.fromSecret, post, m, cluster,
   };
 }
 

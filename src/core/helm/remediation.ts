@@ -56,15 +56,18 @@ async function runTests(run: ReleaseRun, remediation: Remediation | undefined): 
   }
 }
 
-/** installRelease runs helm install (then tests), uninstalling and retrying on failure per install.remediation. */
-export async function installRelease(run: ReleaseRun): Promise<void> {
+/**
+ * installRelease runs helm install (then tests), uninstalling and retrying on failure per
+ * install.remediation. It returns the release version the successful install made.
+ */
+export async function installRelease(run: ReleaseRun): Promise<actions.ReleaseRecord> {
   const r = run.spec.install?.remediation;
   const retries = retriesOf(r);
   for (let attempt = 0; ; attempt++) {
     try {
-      await actions.install(run.s, run.t, run.spec.install ?? {}, run.skipCRDs);
+      const made = await actions.install(run.s, run.t, run.spec.install ?? {}, run.skipCRDs);
       await runTests(run, r);
-      return;
+      return made;
     } catch (err) {
       const failure = `install failed: ${errorMessage(err)}`;
       const last = attempt >= retries;
@@ -81,18 +84,18 @@ export async function installRelease(run: ReleaseRun): Promise<void> {
 /**
  * upgradeRelease runs helm upgrade (then tests); on failure it remediates per upgrade.remediation
  * (rollback to `deployedRevision`, or uninstall) and retries. After an uninstall the retry installs.
+ * It returns the release version the successful upgrade (or install) made.
  */
-export async function upgradeRelease(run: ReleaseRun, deployedRevision: number | undefined): Promise<void> {
+export async function upgradeRelease(run: ReleaseRun, deployedRevision: number | undefined): Promise<actions.ReleaseRecord> {
   const r = run.spec.upgrade?.remediation;
   const retries = retriesOf(r);
   const strategy = r?.strategy ?? "rollback";
   let installNext = false;
   for (let attempt = 0; ; attempt++) {
     try {
-      if (installNext) await actions.install(run.s, run.t, run.spec.install ?? {}, run.skipCRDs);
-      else await actions.upgrade(run.s, run.t, run.spec.upgrade ?? {});
+      const made = installNext ? await actions.install(run.s, run.t, run.spec.install ?? {}, run.skipCRDs) : await actions.upgrade(run.s, run.t, run.spec.upgrade ?? {});
       await runTests(run, r);
-      return;
+      return made;
     } catch (err) {
       const failure = `${installNext ? "install" : "upgrade"} failed: ${errorMessage(err)}`;
       const last = attempt >= retries;

@@ -4,23 +4,25 @@
 import YAML from "yaml";
 import { FluxiacError, PartialFailureError, errorMessage, type ObjectRef } from "../errors";
 import * as actions from "../helm/actions";
-import { chartCRDs } from "../helm/chart";
+import { chartCRDs, type ResolvedChart } from "../helm/chart";
 import { correctDrift, detectDrift, manifestObjects, type DriftedObject } from "../helm/drift";
 import { HelmCommandError, withHelm, type HelmSession } from "../helm/helm-cli";
 import { decideAction, namespaces, prepare, validateHelmRelease, type Prepared, type ReleaseAction } from "../helm/prepare";
+import { countKinds, manifestKinds, renderRelease } from "../helm/render";
 import { releaseName } from "../helm/release-name";
 import type { HelmSessionOptions } from "../helm/helm-cli";
 import { connect } from "../kube/client";
 import { resolveCluster } from "../kube/remote";
 import { installRelease, ReleaseFailedError, upgradeRelease } from "../helm/remediation";
 import type { HelmReleaseSpec } from "../helm/types";
-import { valuesDigest } from "../helm/values";
+import { canonicalJSON, valuesDigest } from "../helm/values";
 import type { KubeObject } from "../build/kustomize";
 import { applyOne } from "../kube/ssa/apply";
 import { readLive } from "../kube/ssa/diff";
 import type { ReconcileContext } from "./context";
 import { checkDependencies } from "./depends-on";
 import type { HelmChartStatus } from "./helm-chart";
+import { PlanCache } from "./plan-cache";
 
 /** HelmReleasePlan is what preview shows. */
 export interface HelmReleasePlan {
@@ -73,18 +75,6 @@ async function session(object: ObjectRef, spec: HelmReleaseSpec, ctx: ReconcileC
   }
 }
 
-const isHook = (o: KubeObject) => Boolean(o.metadata?.annotations?.["helm.sh/hook"]);
-
-/** countKinds counts rendered objects by kind, hooks left out. */
-function countKinds(rendered: string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const doc of YAML.parseAllDocuments(rendered)) {
-    const o = doc.toJS() as KubeObject | null;
-    if (o?.kind && !isHook(o)) counts[o.kind] = (counts[o.kind] ?? 0) + 1;
-  }
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
-}
-
 /** renderError turns a failure of helm template into a FluxiacError naming the HelmRelease and what to fix. */
 function renderError(object: ObjectRef, p: Prepared, err: unknown): FluxiacError {
   if (err instanceof FluxiacError) return err;
@@ -92,28 +82,60 @@ function renderError(object: ObjectRef, p: Prepared, err: unknown): FluxiacError
   return new FluxiacError(object, "BuildFailed", `rendering chart ${p.metadata.name} ${p.metadata.version} with the values failed: ${msg}; fix values or valuesFrom (or the chart)`);
 }
 
-/** releaseState reads the release's history and, for a deployed release, the digest of its values. */
-async function releaseState(s: HelmSession, p: Prepared): Promise<{ hist: actions.ReleaseInfo[]; deployedValuesDigest?: string }> {
-  const hist = await actions.history(s, p.target.release, p.target.namespace);
-  const last = hist.at(-1);
-  if (last?.status !== "deployed") return { hist };
-  return { hist, deployedValuesDigest: valuesDigest(await actions.releaseValues(s, p.target.release, p.target.namespace)) };
+/** ReleaseState is the release in the cluster as a plan or apply found it. */
+interface ReleaseState {
+  /** `helm history`, oldest first; empty when there is no release. */
+  hist: actions.ReleaseInfo[];
+  /** Digest of the values of the last version, when it is deployed. */
+  deployedValuesDigest?: string;
+  /** The manifest of the last version, when it is deployed. */
+  manifest?: string;
 }
 
-/** drift detects drift of the deployed release when driftDetection.mode is enabled or warn. */
-async function drift(s: HelmSession, p: Prepared, spec: HelmReleaseSpec): Promise<DriftedObject[]> {
+/**
+ * releaseState reads the release's history and its last version (values and manifest), with the two
+ * helm processes side by side. A release that changed between the two reads is read again.
+ */
+async function releaseState(s: HelmSession, p: Prepared, attempts = 3): Promise<ReleaseState> {
+  const [hist, last] = await Promise.all([actions.history(s, p.target.release, p.target.namespace), actions.status(s, p.target.release, p.target.namespace)]);
+  if (hist.at(-1)?.revision !== last?.version && attempts > 1) return releaseState(s, p, attempts - 1);
+  if (hist.at(-1)?.status !== "deployed" || !last) return { hist };
+  return { hist, deployedValuesDigest: valuesDigest(last.config ?? {}), manifest: last.manifest ?? "" };
+}
+
+/** drift detects drift of the deployed release's manifest when driftDetection.mode is enabled or warn. */
+async function drift(p: Prepared, spec: HelmReleaseSpec, state: ReleaseState): Promise<DriftedObject[]> {
   if ((spec.driftDetection?.mode ?? "disabled") === "disabled") return [];
-  const objects = await manifestObjects(p.m, await actions.manifest(s, p.target.release, p.target.namespace), p.target.namespace);
+  const objects = await manifestObjects(p.m, state.manifest ?? "", p.target.namespace);
   return detectDrift(p.m, objects, spec.driftDetection?.ignore);
 }
 
 const driftLines = (d: DriftedObject[]) => d.map((x) => `${x.subject}: ${x.fields.join(", ")}`);
 
+/** PlannedRelease is what an apply takes over from the plan of the same spec moments before (Pulumi's check, then create/update). */
+interface PlannedRelease {
+  chart: ResolvedChart;
+  valuesDigest: string;
+  configDigest: string;
+  state: ReleaseState;
+  /** The plan rendered the chart with these values without an error. */
+  rendered: boolean;
+  /** Drift the plan found, when it looked. */
+  drifted?: DriftedObject[];
+}
+
+/** plans lets an apply take over the plan that Pulumi's check made moments before in this process. */
+const plans = new PlanCache<PlannedRelease>();
+
+/** planKey keys a plan by name and spec, whatever the order of the spec's keys (front-ends rebuild the spec between plan and apply). */
+const planKey = (name: string, spec: HelmReleaseSpec) => PlanCache.key(name, canonicalJSON(spec));
+
 /**
- * planHelmRelease resolves the chart (downloading only a new version), merges the values, renders the
- * chart with `helm template` (post-renderers included), decides install / upgrade / nothing against the
- * release in the cluster and, when nothing else changes, dry-runs the release's manifest for drift.
- * Nothing is written to the cluster.
+ * planHelmRelease resolves the chart (downloading only a new version), merges the values and decides
+ * install / upgrade / nothing against the release in the cluster. A release to install or upgrade is
+ * rendered with `helm template` (post-renderers included), so a chart or values helm refuses fail here;
+ * an up-to-date release is summarized from its own manifest and, with driftDetection, dry-run for
+ * drift. Nothing is written to the cluster.
  */
 export async function planHelmRelease(name: string, spec: HelmReleaseSpec, previous: Partial<HelmReleaseStatus> | undefined, ctx: ReconcileContext): Promise<HelmReleasePlan> {
   const object = { kind: "HelmRelease", name };
@@ -123,19 +145,25 @@ export async function planHelmRelease(name: string, spec: HelmReleaseSpec, previ
     return { ...target, chart: "", chartVersion, valuesDigest: digest, configDigest, action: "none", reason: "suspended", drifted: [], objects: {} };
   }
   return withHelm(await session(object, spec, ctx), async (s) => {
-    const p = await prepare(name, spec, previous?.helmChart, s, ctx);
+    const p = await prepare(name, spec, s, ctx, { previousChart: previous?.helmChart });
+    const state = await guard(object, () => releaseState(s, p));
+    const { action, reason } = decideAction(p, state.hist.at(-1), state.deployedValuesDigest, previous?.configDigest);
     let objects: Record<string, number>;
-    try {
-      objects = countKinds(await actions.template(s, p.target));
-    } catch (err) {
-      throw renderError(object, p, err);
+    let found: DriftedObject[] | undefined;
+    if (action === "none") {
+      objects = countKinds(manifestKinds(state.manifest ?? ""));
+      found = await guard(object, () => drift(p, spec, state));
+    } else {
+      try {
+        objects = countKinds(await renderRelease(s, p.target, p.post));
+      } catch (err) {
+        throw renderError(object, p, err);
+      }
     }
-    const { hist, deployedValuesDigest } = await guard(object, () => releaseState(s, p));
-    const { action, reason } = decideAction(p, hist.at(-1), deployedValuesDigest, previous?.configDigest);
-    const drifted = action === "none" ? driftLines(await guard(object, () => drift(s, p, spec))) : [];
+    plans.put(planKey(name, spec), { chart: p.chart, valuesDigest: p.valuesDigest, configDigest: p.configDigest, state, rendered: action !== "none", drifted: found });
     return {
       releaseName: p.target.release, namespace: p.target.namespace, chart: p.metadata.name, chartVersion: p.metadata.version,
-      valuesDigest: p.valuesDigest, configDigest: p.configDigest, action, reason, drifted, objects, helmChart: p.chart.helmChart,
+      valuesDigest: p.valuesDigest, configDigest: p.configDigest, action, reason, drifted: driftLines(found ?? []), objects, helmChart: p.chart.helmChart,
     };
   });
 }
@@ -167,24 +195,46 @@ async function applyCRDs(p: Prepared, policy: "Skip" | "Create" | "CreateReplace
   return true;
 }
 
-/** status reads the release's last version as a HelmReleaseStatus. */
-async function status(s: HelmSession, p: Prepared, drifted?: string[]): Promise<HelmReleaseStatus | undefined> {
-  const last = (await actions.history(s, p.target.release, p.target.namespace)).at(-1);
+/** statusOf is the release's last version, as a read found it, as a HelmReleaseStatus. */
+function statusOf(p: Prepared, state: ReleaseState, drifted?: string[]): HelmReleaseStatus | undefined {
+  const last = state.hist.at(-1);
   if (!last) return undefined;
   const chartVersion = last.chart.startsWith(`${p.metadata.name}-`) ? last.chart.slice(p.metadata.name.length + 1) : last.chart;
-  const digest = last.status === "deployed" ? valuesDigest(await actions.releaseValues(s, p.target.release, p.target.namespace)) : "";
+  return recorded(p, { revision: last.revision, status: last.status, chartVersion, valuesDigest: state.deployedValuesDigest ?? "" }, drifted);
+}
+
+/** madeStatus is the release version a successful install or upgrade of p's chart made, as helm printed it. */
+function madeStatus(p: Prepared, made: actions.ReleaseRecord): HelmReleaseStatus {
+  const deployed = made.info.status === "deployed";
+  return recorded(p, { revision: made.version, status: made.info.status, chartVersion: p.metadata.version, valuesDigest: deployed ? valuesDigest(made.config ?? {}) : "" });
+}
+
+/** recorded completes a release version's figures into the HelmReleaseStatus apply records. */
+function recorded(p: Prepared, v: Pick<HelmReleaseStatus, "revision" | "status" | "chartVersion" | "valuesDigest">, drifted?: string[]): HelmReleaseStatus {
   return {
-    releaseName: p.target.release, namespace: p.target.namespace, revision: last.revision, status: last.status, chartVersion,
-    valuesDigest: digest, configDigest: p.configDigest, ...(drifted?.length ? { drifted } : {}), ...(p.chart.helmChart ? { helmChart: p.chart.helmChart } : {}),
+    releaseName: p.target.release, namespace: p.target.namespace, ...v, configDigest: p.configDigest,
+    ...(drifted?.length ? { drifted } : {}), ...(p.chart.helmChart ? { helmChart: p.chart.helmChart } : {}),
   };
+}
+
+/**
+ * takePlan takes over the plan of this spec made moments before in this process, when the store still
+ * holds its chart; what it found of the release and the values is trusted only while the values and
+ * post-render settings prepare computes again are the same.
+ */
+async function takePlan(name: string, spec: HelmReleaseSpec, ctx: ReconcileContext): Promise<PlannedRelease | undefined> {
+  const planned = plans.take(planKey(name, spec));
+  return planned && (await ctx.store.has(planned.chart.artifact.digest)) ? planned : undefined;
 }
 
 /**
  * applyHelmRelease installs or upgrades the release when the chart, values or post-render settings
  * changed (or the last version failed), remediating failures as spec.install/upgrade.remediation say,
  * runs the tests when spec.test.enable, and otherwise corrects drift (driftDetection.mode enabled) or
- * reports it (warn). A failure after the release changed is a PartialFailureError carrying the release's
- * status, so the front-end records it.
+ * reports it (warn). Right after planHelmRelease of the same spec (within a minute, as Pulumi's check
+ * then create/update), it takes over that plan's chart, release state, render check and drift instead
+ * of asking helm and the cluster again. A failure after the release changed is a PartialFailureError
+ * carrying the release's status, so the front-end records it.
  */
 export async function applyHelmRelease(name: string, spec: HelmReleaseSpec, previous: Partial<HelmReleaseStatus> | undefined, ctx: ReconcileContext): Promise<HelmReleaseStatus> {
   const object = { kind: "HelmRelease", name };
@@ -195,47 +245,52 @@ export async function applyHelmRelease(name: string, spec: HelmReleaseSpec, prev
   }
   checkDependencies(object, spec);
   return withHelm(await session(object, spec, ctx), async (s) => {
-    const p = await prepare(name, spec, previous?.helmChart, s, ctx);
+    const taken = await takePlan(name, spec, ctx);
+    const p = await prepare(name, spec, s, ctx, { previousChart: previous?.helmChart, chart: taken?.chart });
+    const planned = taken && taken.valuesDigest === p.valuesDigest && taken.configDigest === p.configDigest ? taken : undefined;
     const subject = `HelmRelease "${name}"`;
-    const { hist, deployedValuesDigest } = await guard(object, () => releaseState(s, p));
-    const last = hist.at(-1);
-    const { action, reason } = decideAction(p, last, deployedValuesDigest, previous?.configDigest);
+    const state = planned?.state ?? (await guard(object, () => releaseState(s, p)));
+    const last = state.hist.at(-1);
+    const { action, reason } = decideAction(p, last, state.deployedValuesDigest, previous?.configDigest);
     if (action === "none") {
-      const found = await guard(object, () => drift(s, p, spec));
+      const found = planned?.drifted ?? (await guard(object, () => drift(p, spec, state)));
       if (found.length && spec.driftDetection?.mode === "enabled") {
         await guard(object, () => correctDrift(p.m, found));
         ctx.log.info(`${subject}: corrected drift of ${driftLines(found).join("; ")}`);
       } else if (found.length) {
         ctx.log.warn(`${subject}: drift detected (driftDetection.mode warn, not corrected): ${driftLines(found).join("; ")}`);
       }
-      return (await status(s, p, driftLines(found)))!;
+      return statusOf(p, state, driftLines(found))!;
     }
-    // Render first: a chart or values helm refuses fail here, naming the values, before the release changes.
-    await actions.template(s, p.target).catch((err) => {
-      throw renderError(object, p, err);
-    });
+    // Render first (unless the plan just did): a chart or values helm refuses fail here, naming the values, before the release changes.
+    if (!planned?.rendered) {
+      await renderRelease(s, p.target, p.post).catch((err) => {
+        throw renderError(object, p, err);
+      });
+    }
     ctx.log.info(`${subject}: ${action} of release ${p.target.namespace}/${p.target.release} with chart ${p.metadata.name} ${p.metadata.version} (${reason})`);
     const installing = action === "install";
     const policy = installing ? (spec.install?.crds ?? "Create") : (spec.upgrade?.crds ?? "Skip");
     const run = { s, t: { ...p.target }, spec, log: ctx.log, subject, skipCRDs: false };
+    let made: actions.ReleaseRecord;
     try {
       run.skipCRDs = await applyCRDs(p, policy, installing);
       if (installing) {
         // A release uninstalled with keepHistory keeps its name: install replaces it.
         const replace = last?.status === "uninstalled" || spec.install?.replace;
-        await installRelease({ ...run, spec: { ...spec, install: { ...spec.install, replace } } });
+        made = await installRelease({ ...run, spec: { ...spec, install: { ...spec.install, replace } } });
       } else {
-        const deployed = [...hist].reverse().find((h) => h.status === "deployed" || h.status === "superseded");
-        await upgradeRelease(run, deployed?.revision);
+        const deployed = [...state.hist].reverse().find((h) => h.status === "deployed" || h.status === "superseded");
+        made = await upgradeRelease(run, deployed?.revision);
       }
     } catch (err) {
       const reasonCode = installing ? "InstallFailed" : "UpgradeFailed";
       const msg = err instanceof ReleaseFailedError || err instanceof HelmCommandError ? err.message : `${action} failed: ${errorMessage(err)}`;
-      const now = await status(s, p).catch(() => undefined);
+      const now = await releaseState(s, p).then((after) => statusOf(p, after)).catch(() => undefined);
       if (now) throw new PartialFailureError(object, reasonCode, `${msg}; the release is at version ${now.revision} (${now.status})`, now);
       throw new FluxiacError(object, reasonCode, msg);
     }
-    const now = (await status(s, p))!;
+    const now = madeStatus(p, made);
     ctx.log.info(`${subject}: release ${p.target.namespace}/${p.target.release} is at version ${now.revision} (${now.status}), chart ${p.metadata.name} ${now.chartVersion}`);
     return now;
   });

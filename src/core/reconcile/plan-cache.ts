@@ -23,12 +23,13 @@ export interface PlanCacheOptions {
 }
 
 /**
- * PlanCache keeps recent plans keyed by a digest of the Kustomization's name and whole spec (which holds
- * the artifact digest), so any change of source, path or option misses. A plan is taken at most once:
- * the next reconcile compares with the cluster again.
+ * PlanCache keeps recent plans keyed by a digest of the object's name and whole spec (which holds the
+ * artifact digest), so any change of source, path or option misses. A plan is taken at most once: the
+ * next reconcile compares with the cluster again. T is what a kind's apply takes over (the
+ * Kustomization's by default).
  */
-export class PlanCache {
-  private readonly plans = new Map<string, CachedPlan>();
+export class PlanCache<T extends object = Omit<CachedPlan, "at">> {
+  private readonly plans = new Map<string, T & { at: number }>();
   private readonly maxAgeMs: number;
   private readonly size: number;
 
@@ -43,7 +44,7 @@ export class PlanCache {
   }
 
   /** put stores a plan, dropping plans too old to be taken and the oldest beyond the size. */
-  put(key: string, plan: Omit<CachedPlan, "at">): void {
+  put(key: string, plan: T): void {
     this.plans.delete(key);
     for (const [k, p] of this.plans) if (Date.now() - p.at > this.maxAgeMs) this.plans.delete(k);
     this.plans.set(key, { ...plan, at: Date.now() });
@@ -51,7 +52,7 @@ export class PlanCache {
   }
 
   /** take returns and forgets the plan stored under key, if it is recent enough. */
-  take(key: string): CachedPlan | undefined {
+  take(key: string): (T & { at: number }) | undefined {
     const plan = this.plans.get(key);
     this.plans.delete(key);
     return plan && Date.now() - plan.at <= this.maxAgeMs ? plan : undefined;
