@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // fluxiac: the command-line front-end. Each command group registers itself from its own file.
+import "../compile-cache";
 import { Command } from "commander";
 import { errorMessage } from "../core/errors";
 import { registerDiffCommands } from "./diff";

@@ -2,6 +2,7 @@
 // serialized provider objects in providers.ts `require` this module by package name, so state written
 // by one fluxiac version is handled by whatever fluxiac version is installed. It translates Pulumi
 // inputs and outputs to engine specs and results, and nothing more.
+import "../compile-cache";
 export { UNKNOWN, hasUnknowns } from "./host/common";
 export { bucket } from "./host/bucket";
 export { gitRepository } from "./host/git-repository";

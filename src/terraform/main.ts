@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // terraform-provider-fluxiac: the entry point Terraform starts (through the wrapper that
 // `fluxiac terraform install` writes). Nothing may reach stdout before the handshake line.
+import "../compile-cache";
 import { Provider } from "./provider";
 import { resourceTypes } from "./resources";
 import { MAGIC_COOKIE, serve } from "./server";
