@@ -28,6 +28,7 @@ KUSTOMIZE_VERSION=v5.8.2
 VERSITYGW_VERSION=v1.8.0
 SOPS_VERSION=v3.13.3
 AGE_VERSION=v1.3.1
+TERRAFORM_VERSION=v1.11.4
 
 export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--mod=mod}" GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 
@@ -169,6 +170,21 @@ sops_tools() {
   touch "$dir/.complete"; found sops "$dir/bin/sops"; found age-keygen "$dir/bin/age-keygen"
 }
 
+terraform_tool() {
+  # terraform: the CLI of the Terraform and CDKTF end-to-end tests (cdktf-cli runs it from PATH too).
+  # FLUXIAC_BUILD_TERRAFORM=1 ignores the machine's terraform, to exercise the build.
+  if [[ "${FLUXIAC_BUILD_TERRAFORM:-}" != 1 ]]; then
+    from_path terraform 'Terraform v(1\.([5-9]|[1-9][0-9])|[2-9])\.' env CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null terraform version && return
+  fi
+  local dir="$TOOLS_DIR/terraform-$TERRAFORM_VERSION"; cached terraform "$dir" && return
+  say "terraform: building $TERRAFORM_VERSION from Go modules (about 4 minutes on 2 cores)"
+  # version.dev=no drops the -dev suffix, as release builds do; the version itself is embedded.
+  go_build "$dir" "$MODULES/terraform" "-X github.com/hashicorp/terraform/version.dev=no" github.com/hashicorp/terraform
+  local v; v=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$dir/bin/terraform" version 2>/dev/null | head -n1) || true
+  [[ "$v" == "Terraform ${TERRAFORM_VERSION}" ]] || die "the terraform built in $dir reports '$v', not Terraform ${TERRAFORM_VERSION}"
+  touch "$dir/.complete"; found terraform "$dir/bin/terraform"
+}
+
 system_tools() {
   # Debian packages the test bed uses: git (http-backend), openssh (sshd, ssh-keygen), gnupg (signed
   # commits), docker-registry (the OCI distribution registry, 2.8) and openssl (test certificates).
@@ -199,12 +215,12 @@ system_tools() {
   found git-http-backend "$backend"
 }
 
-want=("$@"); (( ${#want[@]} )) || want=(system node etcd kubernetes kubectl kustomize helm pulumi versitygw sops)
+want=("$@"); (( ${#want[@]} )) || want=(system node etcd kubernetes kubectl kustomize helm pulumi versitygw sops terraform)
 for t in "${want[@]}"; do
   case $t in
     system) system_tools ;; node) node_tool ;; etcd) etcd_tool ;; kubernetes) kubernetes_tools ;; kubectl) kubectl_tool ;;
-    kustomize) kustomize_tool ;; helm) helm_tool ;; pulumi) pulumi_tools ;; versitygw) versitygw_tool ;; sops) sops_tools ;;
-    *) die "unknown tool '$t' (known: system node etcd kubernetes kubectl kustomize helm pulumi versitygw sops)" ;;
+    kustomize) kustomize_tool ;; helm) helm_tool ;; pulumi) pulumi_tools ;; versitygw) versitygw_tool ;; sops) sops_tools ;; terraform) terraform_tool ;;
+    *) die "unknown tool '$t' (known: system node etcd kubernetes kubectl kustomize helm pulumi versitygw sops terraform)" ;;
   esac
 done
 

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { installProvider, type InstalledProvider } from "../../src/terraform/install";
 import { run, type RunResult } from "./proc";
-import { toolsBin } from "./tools";
+import { tool, toolsBin } from "./tools";
 
 /** TerraformWorkspace is one Terraform working directory with fluxiac's provider available. */
 export interface TerraformWorkspace {
@@ -53,7 +53,7 @@ export async function terraformWorkspace(scratch: string, opts: { env?: Record<s
   };
   const log: string[] = [];
   const terraform = async (...args: string[]) => {
-    const r = await run("terraform", args, { cwd: dir, env });
+    const r = await run(tool("terraform"), args, { cwd: dir, env });
     log.push(`$ terraform ${args.join(" ")} (exit ${r.code})\n${r.stdout}${r.stderr}`);
     return r;
   };
