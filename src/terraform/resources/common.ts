@@ -1,5 +1,5 @@
 // Attribute groups several resources share.
-import { obj, str } from "../schema";
+import { obj, str, strMap, type Attributes } from "../schema";
 
 /** tlsAttr is Flux's certSecretRef keys as PEM values (ca.crt, tls.crt, tls.key). Sensitive. */
 export const tlsAttr = obj(
@@ -7,3 +7,22 @@ export const tlsAttr = obj(
   { ca_cert: str("PEM CA bundle that signs the server's certificate."), cert: str("PEM client certificate for mutual TLS."), key: str("PEM private key of cert.") },
   { optional: true, sensitive: true },
 );
+
+/**
+ * clusterAccessAttributes are the per-resource cluster settings a Kustomization and a HelmRelease share:
+ * a kubeconfig and context overriding the provider's, Flux's kubeConfig.secretRef for a remote cluster,
+ * and serviceAccountName impersonation. `acts` says what the resource does there ("Apply", "Release").
+ */
+export function clusterAccessAttributes(acts: string): Attributes {
+  return {
+    kubeconfig: str("kubeconfig content. Default: the provider's cluster.", { optional: true, sensitive: true }),
+    context: str("kubeconfig context. Default: the provider's."),
+    kube_config: obj(`${acts} into a remote cluster whose kubeconfig is in a Secret of the management cluster, in namespace (Flux's kubeConfig).`, {
+      secret_ref: obj("The Secret.", { name: str("Secret name.", { required: true }), key: str('Key of the kubeconfig. Default "value", then "value.yaml".') }, { required: true }),
+    }),
+    service_account_name: str(`Impersonate system:serviceaccount:<namespace>:<name> for every request.`),
+  };
+}
+
+/** commonMetadataAttr is Flux's commonMetadata: labels and annotations set on every object. */
+export const commonMetadataAttr = obj("Labels and annotations set on every object.", { labels: strMap("Labels."), annotations: strMap("Annotations.") });

@@ -1,6 +1,7 @@
 // fluxiac_helm_release's attributes: Flux's HelmRelease fields in snake_case (the Pulumi HelmRelease
 // arguments), and what plan and apply record (plan, chart_version, values_digest, revision, status, drift).
-import { bool, computedObject, num, obj, objList, str, strList, strMap, type Attributes } from "../schema";
+import { clusterAccessAttributes, commonMetadataAttr } from "./common";
+import { bool, computedObject, num, obj, objList, str, strList, type Attributes } from "../schema";
 
 const selector = obj("Which objects: every set field must match (group, version, kind, name and namespace are regular expressions).", {
   group: str("API group."),
@@ -46,12 +47,7 @@ export const specAttributes: Attributes = {
   target_namespace: str("Namespace of the release and its objects. Default: namespace."),
   storage_namespace: str("Helm's storage namespace; must equal target_namespace. Default: target_namespace."),
   namespace: str('The HelmRelease\'s own namespace: valuesFrom objects and origin labels. Default "flux-system". Changing it replaces the resource.', { optional: true, replace: true }),
-  kubeconfig: str("kubeconfig content. Default: the provider's cluster.", { optional: true, sensitive: true }),
-  context: str("kubeconfig context. Default: the provider's."),
-  kube_config: obj("Release into the cluster of a kubeconfig Secret in namespace (Flux's kubeConfig).", {
-    secret_ref: obj("The Secret.", { name: str("Secret name.", { required: true }), key: str('Key of the kubeconfig. Default "value", then "value.yaml".') }, { required: true }),
-  }),
-  service_account_name: str("Act as system:serviceaccount:<namespace>:<name>."),
+  ...clusterAccessAttributes("Release"),
   timeout: str('Timeout of every Helm action. Default "5m".'),
   max_history: num("Release versions Helm keeps; 0 keeps all. Default 5."),
   values: str("Chart values as JSON (values = jsonencode({...})), merged last over values_from. Terraform shows a change key by key."),
@@ -104,7 +100,7 @@ export const specAttributes: Attributes = {
       images: objList("Image overrides.", { name: str("Image name.", { required: true }), new_name: str("New name."), new_tag: str("New tag."), digest: str("Digest.") }),
     }),
   }),
-  common_metadata: obj("Labels and annotations set on every object.", { labels: strMap("Labels."), annotations: strMap("Annotations.") }),
+  common_metadata: commonMetadataAttr,
   dependencies: strList("HelmReleases (or Kustomizations) deployed first (Flux's dependsOn): each one's `dependency` attribute."),
   ready_expr: str("CEL over dep and self that replaces the readiness check of dependencies."),
   suspend: bool("Plan and apply nothing. Default false."),

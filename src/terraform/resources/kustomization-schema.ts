@@ -1,5 +1,6 @@
 // fluxiac_kustomization's attributes: Flux's Kustomization fields in snake_case, and what plan and apply
 // record (plan, inventory, last_applied_revision, drift).
+import { clusterAccessAttributes, commonMetadataAttr } from "./common";
 import { bool, computedObject, obj, objList, str, strList, strMap, type Attributes } from "../schema";
 
 const selector = obj("Which objects: every set field must match (group, version, kind, name and namespace are regular expressions).", {
@@ -24,12 +25,7 @@ export const specAttributes: Attributes = {
   }),
   deletion_policy: str('What destroy deletes: "MirrorPrune" (default), "Delete", "WaitForTermination" or "Orphan".'),
   namespace: str('Namespace written into the ownership labels. Default "flux-system". Changing it replaces the resource.', { optional: true, replace: true }),
-  kubeconfig: str("kubeconfig content for this Kustomization. Default: the provider's cluster.", { optional: true, sensitive: true }),
-  context: str("kubeconfig context. Default: the provider's."),
-  kube_config: obj("Apply to a remote cluster whose kubeconfig is in a Secret of the management cluster (Flux's kubeConfig).", {
-    secret_ref: obj("The Secret, in namespace.", { name: str("Secret name.", { required: true }), key: str('Key of the kubeconfig. Default "value", then "value.yaml".') }, { required: true }),
-  }),
-  service_account_name: str("Impersonate system:serviceaccount:<namespace>:<name> for every request of the apply."),
+  ...clusterAccessAttributes("Apply"),
   wait: bool("Wait for every applied object to be healthy; overrides health_checks. Default false."),
   health_checks: objList("Objects whose health is checked after apply when wait is off.", {
     api_version: str("API version.", { required: true }),
@@ -53,7 +49,7 @@ export const specAttributes: Attributes = {
   target_namespace: str("Namespace for every namespaced object."),
   name_prefix: str("Prefix added to every object's name."),
   name_suffix: str("Suffix added to every object's name."),
-  common_metadata: obj("Labels and annotations set on every object.", { labels: strMap("Labels."), annotations: strMap("Annotations.") }),
+  common_metadata: commonMetadataAttr,
   patches: objList("Strategic merge or JSON 6902 patches.", { patch: str("The patch, YAML or JSON.", { required: true }), target: selector }),
   images: objList("Image overrides.", {
     name: str("The image name as in the manifests.", { required: true }),
