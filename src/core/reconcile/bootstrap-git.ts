@@ -12,6 +12,7 @@ import { parseDuration } from "../duration";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { connect, isNotFound, type ObjectApi } from "../kube/client";
 import type { ResourceManager } from "../kube/ssa/manager";
+import { objectKey } from "../kube/ssa/sort";
 import { isSshUrl } from "../source/git-auth";
 import type { ReconcileContext } from "./context";
 import { validateGitRepository } from "./git-repository";
@@ -226,14 +227,22 @@ function needsComponents(live: Live): boolean {
   return !(live.kustomization?.status as { lastAppliedRevision?: string } | undefined)?.lastAppliedRevision;
 }
 
-/** planBootstrapGit reads the branch and the cluster and says what an apply would change. Nothing is written. */
-export async function planBootstrapGit(name: string, given: BootstrapGitSpec, previous: BootstrapGitStatus | undefined, ctx: ReconcileContext): Promise<BootstrapGitPlan> {
+/**
+ * prepare is what plan and apply both start with: the validated spec (known_hosts scanned when asked),
+ * what should be, what is in the cluster, and the check that no other bootstrap owns the namespace.
+ */
+async function prepare(name: string, given: BootstrapGitSpec, previous: BootstrapGitStatus | undefined, ctx: ReconcileContext) {
   const object = validate(name, given);
   const spec = await withKnownHosts(object, given, ctx);
   const d = await desired(object, spec, ctx);
   const live = await readLive(object, spec, d, ctx);
   checkClusterOwner(object, d, live, previous);
-  const gctx = { object, log: ctx.log, signal: ctx.signal };
+  return { object, spec, d, live, gctx: { object, log: ctx.log, signal: ctx.signal } };
+}
+
+/** planBootstrapGit reads the branch and the cluster and says what an apply would change. Nothing is written. */
+export async function planBootstrapGit(name: string, given: BootstrapGitSpec, previous: BootstrapGitStatus | undefined, ctx: ReconcileContext): Promise<BootstrapGitPlan> {
+  const { object, spec, d, live, gctx } = await prepare(name, given, previous, ctx);
   const { revision, files } = await withCheckout(spec, gctx, async (c) => ({
     revision: c.head ? revisionOf(branchOf(spec), c.head) : undefined,
     files: await changedFiles(c, await commitSteps(object, spec, d, c)),
@@ -242,7 +251,7 @@ export async function planBootstrapGit(name: string, given: BootstrapGitSpec, pr
   if (spec.mode === "controllers") {
     try {
       const objects = await controllerObjects(live.m, needsComponents(live) ? d.components?.manifests : undefined, syncObjects(syncOf(spec, d)) as KubeObject[], object, d.namespace);
-      cluster = live.namespaceExists ? await planControllers(live.m, objects) : objects.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`);
+      cluster = live.namespaceExists ? await planControllers(live.m, objects) : objects.map(objectKey);
     } catch (err) {
       throw clusterError(object, err);
     }
@@ -263,12 +272,7 @@ export async function planBootstrapGit(name: string, given: BootstrapGitSpec, pr
  * the components and the sync objects and optionally waits for them. The namespace is created, never taken.
  */
 export async function applyBootstrapGit(name: string, given: BootstrapGitSpec, previous: BootstrapGitStatus | undefined, ctx: ReconcileContext, opts: PushOptions = {}): Promise<BootstrapGitResult> {
-  const object = validate(name, given);
-  const spec = await withKnownHosts(object, given, ctx);
-  const d = await desired(object, spec, ctx);
-  const live = await readLive(object, spec, d, ctx);
-  checkClusterOwner(object, d, live, previous);
-  const gctx = { object, log: ctx.log, signal: ctx.signal };
+  const { object, spec, d, live, gctx } = await prepare(name, given, previous, ctx);
   let files: string[] = [];
   const repositoryFiles: Record<string, string> = {};
   const pushed = await pushCommits(
