@@ -23,7 +23,7 @@ import { startControlPlane } from "../test/harness/control-plane";
 import { chartFiles, startHelmRepo, type ChartSource } from "../test/harness/helm-repo";
 import { pulumiProgram, type PulumiProgram } from "../test/harness/pulumi";
 import { tool } from "../test/harness/tools";
-import { countingWrapper, Meter, summary, type Sample } from "./measure";
+import { countingWrapper, Meter, settleDeployments, summary, type Sample } from "./measure";
 
 const run = promisify(execFile);
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 100);
@@ -105,15 +105,7 @@ async function main(): Promise<void> {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(cp.kubeconfig);
     const apps = kc.makeApiClient(k8s.AppsV1Api);
-    /** settle waits until the deployment controller caught up with the last install, so no figure pays for the previous one's aftermath. */
-    const settle = async () => {
-      for (let i = 0; i < 240; i++) {
-        const { items } = await apps.listDeploymentForAllNamespaces();
-        if (items.every((d) => d.status?.observedGeneration === d.metadata?.generation)) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-    };
+    const settle = () => settleDeployments(apps, 1000);
     const measure = async (fn: () => Promise<unknown>) => {
       await settle();
       return meter.measure(fn);

@@ -17,6 +17,7 @@ import { applyKustomization, hasChanges, planKustomization, type KustomizationSp
 import { startControlPlane } from "../test/harness/control-plane";
 import { startGitServer } from "../test/harness/git-server";
 import { pulumiProgram } from "../test/harness/pulumi";
+import { settleDeployments } from "./measure";
 import { tool } from "../test/harness/tools";
 
 const run = promisify(execFile);
@@ -123,15 +124,7 @@ async function main(): Promise<void> {
       }
     };
     const apps = kc.makeApiClient(k8s.AppsV1Api);
-    /** settle waits until the deployment controller has caught up (it creates ReplicaSets and Pods after each apply), so no figure pays for the previous one's aftermath. */
-    const settle = async () => {
-      for (let i = 0; i < 240; i++) {
-        const { items } = await apps.listDeploymentForAllNamespaces();
-        if (items.every((d) => d.status?.observedGeneration === d.metadata?.generation)) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      await new Promise((r) => setTimeout(r, 2000));
-    };
+    const settle = () => settleDeployments(apps, 2000);
     const kApply = () => kubectl("apply", "--server-side", "--force-conflicts", "--field-manager", "bench", "-R", "-f", kubectlDir);
     const kDiff = () => kubectl("diff", "--server-side", "--field-manager", "bench", "-R", "-f", kubectlDir);
 

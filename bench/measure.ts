@@ -4,6 +4,7 @@
 import { execFile } from "node:child_process";
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
+import type * as k8s from "@kubernetes/client-node";
 
 const run = promisify(execFile);
 
@@ -94,4 +95,17 @@ export function summary(samples: Sample[]): { wall: number; cpu: number; counts:
   const procs = Object.values(mid.processes).reduce((a, b) => a + b, 0);
   const counts = [procs ? `helm ×${procs} (${fmt(mid.processes)})` : "", `API ${fmt(mid.requests) || "none"}`].filter(Boolean).join("; ");
   return { wall, cpu: median(samples.map((s) => s.cpuMs)), counts };
+}
+
+/**
+ * settleDeployments waits until the deployment controller has caught up with every Deployment (it creates
+ * ReplicaSets and Pods after each apply), then pauses, so no figure pays for the previous one's aftermath.
+ */
+export async function settleDeployments(apps: k8s.AppsV1Api, pauseMs: number): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    const { items } = await apps.listDeploymentForAllNamespaces();
+    if (items.every((d) => d.status?.observedGeneration === d.metadata?.generation)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await new Promise((r) => setTimeout(r, pauseMs));
 }
