@@ -47,3 +47,21 @@ export function rethrow(kind: string, name: string, err: unknown): never {
 export function changedFields(olds: Props, news: Props, fields: string[]): string[] {
   return fields.filter((k) => !isDeepStrictEqual(olds[k] ?? null, news[k] ?? null));
 }
+
+/** ownUnknowns reports unknown inputs other than dependsOn: a dependency being updated does not hide this plan. */
+export function ownUnknowns(p: Props): boolean {
+  const { dependsOn: _dependsOn, ...own } = p;
+  return hasUnknowns(own);
+}
+
+/**
+ * initFailed throws the error shape Pulumi's Node dynamic-provider host sends as ErrorResourceInitFailed
+ * (an error with `id`, `properties` and `reasons`): the engine records the resource with these outputs
+ * (what is in the cluster now) and marks the update failed, so the next up converges and destroy cleans
+ * up. The properties must keep the inputs' __provider, which the engine needs to call delete.
+ */
+export function initFailed(id: string, properties: Props, message: string): never {
+  const failure = Object.assign(new Error(message), { id, properties, reasons: [message] });
+  if (!process.env.FLUXIAC_DEBUG) failure.stack = "";
+  throw failure;
+}

@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from "node:util";
 import { PartialFailureError } from "../../core/errors";
 import type { HelmReleaseSpec } from "../../core/helm/types";
 import { applyHelmRelease, deleteHelmRelease, planHelmRelease, type HelmReleaseStatus } from "../../core/reconcile/helm-release";
-import { changedFields, context, hasUnknowns, rethrow, type Props } from "./common";
+import { changedFields, context, initFailed, ownUnknowns, rethrow, type Props } from "./common";
 
 /** SPEC_FIELDS are the HelmRelease inputs that are engine spec fields, passed as they are. */
 const SPEC_FIELDS = [
@@ -41,19 +41,10 @@ function withoutArtifacts(p: Props): Props {
   return { ...p, chart: p.chart && { spec: { ...p.chart.spec, sourceRef: strip(p.chart.spec?.sourceRef) } }, chartRef: strip(p.chartRef) };
 }
 
-/** ownUnknowns reports unknown inputs other than dependsOn. */
-function ownUnknowns(p: Props): boolean {
-  const { dependsOn: _dependsOn, ...own } = p;
-  return hasUnknowns(own);
-}
-
 /** recordPartialFailure records the release's state when an install or upgrade failed after it changed the release. */
 function recordPartialFailure(id: string, inputs: Props, err: unknown): never {
   if (!(err instanceof PartialFailureError)) rethrow("HelmRelease", inputs.name, err);
-  const properties = outputs(inputs, err.state as HelmReleaseStatus);
-  const failure = Object.assign(new Error(err.message), { id, properties, reasons: [err.message] });
-  if (!process.env.FLUXIAC_DEBUG) failure.stack = "";
-  throw failure;
+  initFailed(id, outputs(inputs, err.state as HelmReleaseStatus), err.message);
 }
 
 function outputs(inputs: Props, status: HelmReleaseStatus): Props {

@@ -13,7 +13,7 @@ import {
 import type { KustomizationState } from "../../core/reconcile/kustomization-state";
 import type { SourceReference } from "../../core/reconcile/source-reference";
 import type { KustomizationBuildSpec } from "../../core/build/post-build";
-import { changedFields, context, hasUnknowns, rethrow, UNKNOWN, type Props } from "./common";
+import { changedFields, context, initFailed, ownUnknowns, rethrow, UNKNOWN, type Props } from "./common";
 
 function kustomizationSpec(p: Props): KustomizationSpec {
   return {
@@ -65,17 +65,9 @@ const KS_FIELDS = [
   ...BUILD_FIELDS,
 ];
 
-/** ownUnknowns reports unknown inputs other than dependsOn: a dependency being updated does not hide this plan. */
-function ownUnknowns(p: Props): boolean {
-  const { dependsOn: _dependsOn, ...own } = p;
-  return hasUnknowns(own);
-}
-
 /**
- * recordPartialFailure turns a PartialFailureError into the error shape Pulumi's Node dynamic-provider
- * host sends as ErrorResourceInitFailed (an error with `id`, `properties` and `reasons`): the engine
- * records the resource with these outputs (the inventory of what is in the cluster) and marks the
- * update failed, so the next up converges and destroy cleans up. Other errors are rethrown as they are.
+ * recordPartialFailure records a PartialFailureError as a failed resource with the inventory of what is
+ * in the cluster (see initFailed). Other errors are rethrown as they are.
  */
 function recordPartialFailure(id: string, inputs: Props, err: unknown): never {
   if (!(err instanceof PartialFailureError)) rethrow("Kustomization", inputs.name, err);
@@ -85,9 +77,7 @@ function recordPartialFailure(id: string, inputs: Props, err: unknown): never {
   if (state.lastAppliedRevision === undefined) delete properties.lastAppliedRevision;
   else properties.lastAppliedRevision = state.lastAppliedRevision;
   if (state.health !== undefined) properties.health = state.health;
-  const failure = Object.assign(new Error(err.message), { id, properties, reasons: [err.message] });
-  if (!process.env.FLUXIAC_DEBUG) failure.stack = "";
-  throw failure;
+  initFailed(id, properties, err.message);
 }
 
 /** kustomization implements the Kustomization dynamic provider. */
