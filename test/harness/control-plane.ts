@@ -153,7 +153,7 @@ export async function startControlPlane(opts: { log?: (line: string) => void } =
       if (apiserver.exit === undefined) apiserver.child.kill("SIGKILL");
     };
     const startApiServer = async () => {
-      await apiserver.exited;
+      await waitForExit(apiserver);
       apiserver = launch(procs, dir, "kube-apiserver", tool("kube-apiserver"), apiserverArgs);
       await waitUntil(apiserver, async () => (await get(`${server}/readyz`, auth)).status === 200);
     };
@@ -228,9 +228,22 @@ async function terminate(p: Proc): Promise<void> {
       resolve();
     }, KILL_GRACE_MS);
   });
-  await Promise.race([p.exited, killed]);
+  await Promise.race([waitForExit(p), killed]);
   clearTimeout(timer);
-  await p.exited;
+  await waitForExit(p);
+}
+
+// waitForExit resolves once p has exited. The child is unref'd (see launch), so while something waits for its exit
+// it must hold the event loop open itself: otherwise, with nothing else pending, Node ends the loop before the exit
+// event arrives and the waiting test is cancelled with "Promise resolution is still pending".
+async function waitForExit(p: Proc): Promise<void> {
+  if (p.exit !== undefined) return;
+  p.child.ref();
+  try {
+    await p.exited;
+  } finally {
+    p.child.unref();
+  }
 }
 
 // waitUntil polls check until it returns true; it fails fast when proc exits and at the deadline,
