@@ -22,7 +22,9 @@ export type Reason =
   | "UpgradeFailed"
   | "UninstallFailed"
   | "DependencyNotReady"
-  | "ClusterUnavailable";
+  | "ClusterUnavailable"
+  /** The run was interrupted (Ctrl-C, Terraform's StopProvider) while the engine waited. */
+  | "Cancelled";
 
 /** ObjectRef names the fluxiac object an error is about, e.g. `GitRepository "apps"`. */
 export interface ObjectRef {

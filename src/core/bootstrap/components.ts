@@ -91,5 +91,6 @@ export async function waitForControllers(m: ResourceManager, objects: KubeObject
   const result = await waitForHealth(m, targets, { timeoutMs: parseDuration(timeout, "waitTimeout"), exprs: readyExprs(revision) });
   if (result.healthy) return;
   const pending = result.objects.filter((o) => o.health.status !== "Current").map((o) => `${o.subject} (${o.health.message})`);
+  if (result.cancelled) throw new FluxiacError(object, "Cancelled", `the wait for the controllers was cancelled (the run was interrupted) while waiting for ${pending.join(", ")}; apply again to finish`);
   throw new FluxiacError(object, "HealthCheckFailed", `${result.timedOut ? `not ready after ${timeout}` : "failed"}: ${pending.join(", ")}; check the controllers' logs, or raise waitTimeout`);
 }

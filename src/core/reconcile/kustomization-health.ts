@@ -80,8 +80,8 @@ function render(o: ObjectHealth): string {
 
 /**
  * checkHealth waits for the targets and returns the health to record. When they are not healthy it
- * throws PartialFailureError (reason HealthCheckFailed) carrying `state`, naming each unhealthy object
- * with its message and the field to change.
+ * throws PartialFailureError (reason HealthCheckFailed, or Cancelled when the context's signal stopped
+ * the wait) carrying `state`, naming each unhealthy object with its message and the field to change.
  */
 export async function checkHealth(
   object: ObjectRef,
@@ -98,6 +98,11 @@ export async function checkHealth(
     return { status: "Current", message: `${targets.length} object(s) healthy`, checked: targets.length };
   }
   const unhealthy = result.objects.filter((o) => o.health.status !== "Current");
+  if (result.cancelled) {
+    const health: KustomizationHealth = { status: "InProgress", message: unhealthy.map(render).join("; "), checked: targets.length };
+    const message = `health check cancelled after ${Math.round(result.elapsedMs / 1000)}s (the run was interrupted) while waiting for ${unhealthy.map(render).join("; ")}; the objects were applied and are in the inventory, nothing was pruned: apply again to finish`;
+    throw new PartialFailureError(object, "Cancelled", message, { ...state, health });
+  }
   const failedOnes = unhealthy.filter((o) => o.health.status === "Failed");
   const message = result.timedOut
     ? `health check timed out after ${timeout} waiting for ${unhealthy.map(render).join("; ")}; fix the objects, or raise timeout if they need longer`

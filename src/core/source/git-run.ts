@@ -80,6 +80,7 @@ export async function withGit<T>(spec: GitRepositorySpec, ctx: GitContext, fn: (
   } catch (err) {
     if (err instanceof FluxiacError) throw err;
     const text = maskSecrets(errorMessage(err), env.secrets);
+    if (ctx.signal?.aborted) throw new FluxiacError(ctx.object, "Cancelled", `git was cancelled (the run was interrupted) talking to ${spec.url}`);
     if (signal.aborted) throw new FluxiacError(ctx.object, "GitOperationFailed", `git timed out after ${timeout} talking to ${spec.url}: raise timeout or check the URL`);
     const { reason, message } = classifyGitError(spec.url, text);
     throw new FluxiacError(ctx.object, reason, maskSecrets(message, env.secrets));

@@ -28,10 +28,12 @@ export interface ObjectHealth {
   health: Health;
 }
 
-/** HealthResult is the outcome of a wait: every object's last health, and whether it timed out. */
+/** HealthResult is the outcome of a wait: every object's last health, and whether it timed out or was cancelled. */
 export interface HealthResult {
   healthy: boolean;
   timedOut: boolean;
+  /** The manager's signal fired (the user interrupted the run): the wait stopped early. */
+  cancelled: boolean;
   elapsedMs: number;
   objects: ObjectHealth[];
 }
@@ -53,8 +55,8 @@ async function readHealth(m: ResourceManager, obj: KubeObject, exprs?: HealthChe
 
 /**
  * waitForHealth polls the objects that are not Current yet until all are, and stops at once when one
- * is Failed (Flux's fail-fast on Stalled) or when the timeout passes. It never throws for an unhealthy
- * object: the result says which ones are and why.
+ * is Failed (Flux's fail-fast on Stalled), when the timeout passes, or when the manager's signal fires.
+ * It never throws for an unhealthy object or a cancelled wait: the result says which ones are and why.
  */
 export async function waitForHealth(m: ResourceManager, objects: KubeObject[], opts: WaitOptions): Promise<HealthResult> {
   const started = Date.now();
@@ -69,10 +71,11 @@ export async function waitForHealth(m: ResourceManager, objects: KubeObject[], o
     const anyFailed = pending.some((o) => last.get(o)!.status === "Failed");
     const elapsedMs = Date.now() - started;
     const timedOut = !anyFailed && pending.length > 0 && elapsedMs + interval > opts.timeoutMs;
-    if (!pending.length || anyFailed || timedOut) {
-      return { healthy: !pending.length, timedOut, elapsedMs, objects: objects.map((o) => ({ subject: objectKey(o), health: last.get(o)! })) };
+    const cancelled = !!m.signal?.aborted && pending.length > 0;
+    if (!pending.length || anyFailed || timedOut || cancelled) {
+      return { healthy: !pending.length, timedOut, cancelled: cancelled && !anyFailed && !timedOut, elapsedMs, objects: objects.map((o) => ({ subject: objectKey(o), health: last.get(o)! })) };
     }
-    m.signal?.throwIfAborted();
-    await sleep(interval, undefined, { signal: m.signal });
+    // An abort ends the sleep early; the next round reads the objects once more and reports the cancel.
+    await sleep(interval, undefined, { signal: m.signal }).catch(() => undefined);
   }
 }
