@@ -286,7 +286,9 @@ export async function applyHelmRelease(name: string, spec: HelmReleaseSpec, prev
     } catch (err) {
       const reasonCode = installing ? "InstallFailed" : "UpgradeFailed";
       const msg = err instanceof ReleaseFailedError || err instanceof HelmCommandError ? err.message : `${action} failed: ${errorMessage(err)}`;
-      const now = await releaseState(s, p).then((after) => statusOf(p, after)).catch(() => undefined);
+      // Interrupted (Ctrl-C): the session's helm is cancelled, so read what helm left with a fresh one.
+      const read = (h: HelmSession) => releaseState(h, p).then((after) => statusOf(p, after));
+      const now = await (ctx.signal?.aborted ? withHelm({ cluster: s.cluster }, read) : read(s)).catch(() => undefined);
       if (now) throw new PartialFailureError(object, reasonCode, `${msg}; the release is at version ${now.revision} (${now.status})`, now);
       throw new FluxiacError(object, reasonCode, msg);
     }
