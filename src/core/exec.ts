@@ -20,6 +20,12 @@ export interface ExecOptions {
    * started (git's remote helpers, ssh, submodule clones) never outlive a timeout. @default false
    */
   processGroup?: boolean;
+  /**
+   * With processGroup: on abort, send the group SIGTERM first and SIGKILL only after this many ms, so a
+   * command that handles SIGTERM (helm records the release as failed) can finish cleanly. @default 0
+   * (SIGKILL at once)
+   */
+  graceMs?: number;
 }
 
 /** run executes a binary without a shell and collects its output; it never throws on a non-zero exit. */
@@ -33,12 +39,18 @@ export function run(file: string, args: string[], opts: ExecOptions = {}): Promi
       detached: opts.processGroup,
       stdio: ["pipe", "pipe", "pipe"],
     });
-    const killGroup = () => {
+    const signalGroup = (sig: NodeJS.Signals) => {
       try {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        if (child.pid !== undefined) process.kill(-child.pid, sig);
       } catch {
         // the group is gone already
       }
+    };
+    let grace: NodeJS.Timeout | undefined;
+    const killGroup = () => {
+      if (!opts.graceMs) return signalGroup("SIGKILL");
+      signalGroup("SIGTERM");
+      grace = setTimeout(() => signalGroup("SIGKILL"), opts.graceMs);
     };
     if (opts.processGroup) opts.signal?.addEventListener("abort", killGroup, { once: true });
     const out: Buffer[] = [];
@@ -50,6 +62,7 @@ export function run(file: string, args: string[], opts: ExecOptions = {}): Promi
       reject(e);
     });
     child.on("close", (code) => {
+      clearTimeout(grace);
       opts.signal?.removeEventListener("abort", killGroup);
       resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), code: code ?? 1 });
     });

@@ -1,6 +1,7 @@
 // Ctrl-C during `terraform apply`: Terraform calls StopProvider while fluxiac waits for a Deployment
-// that never becomes ready (no kubelet in the test bed). The wait ends at once, the diagnostic says it
-// was cancelled, and the state records what was applied, so the next plan finds no orphan.
+// that never becomes ready (no kubelet in the test bed), in a Kustomization's health check and in helm's
+// --wait of a HelmRelease. The wait ends at once, the diagnostic says why, and the state records what was
+// applied, so the next plan finds no orphan. One control plane serves both.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -11,6 +12,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import * as k8s from "@kubernetes/client-node";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
+import { helmHistory } from "../harness/helm-charts";
+import { startHelmRepo, type HelmRepoServer } from "../harness/helm-repo";
 import { terraformWorkspace, type TerraformPlan, type TerraformWorkspace } from "../harness/terraform";
 import { tool } from "../harness/tools";
 
@@ -21,18 +24,18 @@ const NS = "apps";
 const DEPLOYMENT_ID = `${NS}_web_apps_Deployment`;
 const ADDRESS = "fluxiac_kustomization.apps";
 
-const deployment = `apiVersion: apps/v1
+const deployment = (name: string, namespace: string) => `apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: web
-  namespace: ${NS}
+  name: ${name}
+  namespace: ${namespace}
 spec:
   replicas: 1
   selector:
-    matchLabels: { app: web }
+    matchLabels: { app: ${name} }
   template:
     metadata:
-      labels: { app: web }
+      labels: { app: ${name} }
     spec:
       containers:
         - name: web
@@ -73,90 +76,157 @@ async function applyAndInterrupt(tf: TerraformWorkspace, ready: () => Promise<bo
   return { code, output, exitMs: Date.now() - interruptedAt };
 }
 
+/** provider is the provider block for the test control plane. */
+const provider = (cp: ControlPlane) => ({ fluxiac: { host: cp.server, token: cp.adminToken, cluster_ca_certificate: cp.caPem } });
+const required = { required_providers: { fluxiac: { source: "fluxiac/fluxiac" } } };
+
 describe("Ctrl-C during terraform apply (StopProvider)", () => {
   let cp: ControlPlane;
-  let git: GitServer;
-  let repo: GitRepo;
-  let tf: TerraformWorkspace;
   let apps: k8s.AppsV1Api;
 
-  const deploymentExists = () => apps.readNamespacedDeployment({ name: "web", namespace: NS }).then(() => true, (e) => (e.code === 404 ? false : Promise.reject(e)));
+  const deploymentExists = (name: string, namespace: string) => () =>
+    apps.readNamespacedDeployment({ name, namespace }).then(() => true, (e) => (e.code === 404 ? false : Promise.reject(e)));
 
   before(async () => {
-    [cp, git] = await Promise.all([startControlPlane(), startGitServer()]);
+    cp = await startControlPlane();
     const kc = new k8s.KubeConfig();
     kc.loadFromString(cp.kubeconfig);
     apps = kc.makeApiClient(k8s.AppsV1Api);
-    await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });
-    repo = await git.createRepo("fleet");
-    await repo.commit({ "deploy/web.yaml": deployment });
-    tf = await terraformWorkspace(scratch);
-    await tf.writeConfig({
-      terraform: { required_providers: { fluxiac: { source: "fluxiac/fluxiac" } } },
-      provider: { fluxiac: { host: cp.server, token: cp.adminToken, cluster_ca_certificate: cp.caPem } },
-      resource: {
-        fluxiac_git_repository: { apps: { name: "apps", url: repo.httpUrl, ref: { branch: "main" }, auth: { username: git.httpUser, password: git.httpPassword } } },
-        fluxiac_kustomization: { apps: { name: "apps", source_ref: "${fluxiac_git_repository.apps.source_reference}", path: "./deploy", prune: true, wait: true, timeout: "10m" } },
-      },
-    });
-    await tf.must("init", "-input=false", "-no-color");
   });
 
   after(async () => {
-    await Promise.all([cp?.stop(), git?.stop()]);
+    await cp?.stop();
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  test("the health wait stops promptly, the diagnostic says so, and the state keeps the applied Deployment", async () => {
-    // Given an apply waiting (timeout 10m) for a Deployment that never becomes ready
-    // When the user presses Ctrl-C
-    const r = await applyAndInterrupt(tf, deploymentExists);
+  describe("in a Kustomization's health check", () => {
+    let git: GitServer;
+    let repo: GitRepo;
+    let tf: TerraformWorkspace;
+    const webExists = deploymentExists("web", NS);
 
-    // Then terraform exits well before the timeout, with fluxiac's cancellation diagnostic
-    assert.ok(r.exitMs < 20_000, `terraform exited ${r.exitMs} ms after the interrupt:\n${r.output}`);
-    assert.notEqual(r.code, 0, `an interrupted apply fails:\n${r.output}`);
-    assert.match(r.output, /Interrupt received/);
-    assert.match(r.output, /Kustomization "apps": health check cancelled after \d+s \(the run was interrupted\) while waiting for Deployment\/apps\/web/);
-    assert.match(r.output, /nothing was pruned/);
+    before(async () => {
+      git = await startGitServer();
+      const kc = new k8s.KubeConfig();
+      kc.loadFromString(cp.kubeconfig);
+      await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });
+      repo = await git.createRepo("fleet");
+      await repo.commit({ "deploy/web.yaml": deployment("web", NS) });
+      tf = await terraformWorkspace(join(scratch, "kustomization"));
+      await tf.writeConfig({
+        terraform: required,
+        provider: provider(cp),
+        resource: {
+          fluxiac_git_repository: { apps: { name: "apps", url: repo.httpUrl, ref: { branch: "main" }, auth: { username: git.httpUser, password: git.httpPassword } } },
+          fluxiac_kustomization: { apps: { name: "apps", source_ref: "${fluxiac_git_repository.apps.source_reference}", path: "./deploy", prune: true, wait: true, timeout: "10m" } },
+        },
+      });
+      await tf.must("init", "-input=false", "-no-color");
+    });
 
-    // And the state records the Deployment in the inventory, its health not Current, and no applied revision
-    const state = (await tf.stateJson()).values?.root_module?.resources?.find((x) => x.address === ADDRESS)?.values;
-    assert.ok(state, `the interrupted Kustomization is in the state:\n${r.output}`);
-    assert.deepEqual(state.inventory, [DEPLOYMENT_ID]);
-    assert.equal(state.last_applied_revision, "", "the revision is applied only once healthy");
-    assert.equal((state.health as { status: string }).status, "InProgress");
-    assert.equal(await deploymentExists(), true, "nothing was pruned");
+    after(() => git?.stop());
+
+    test("the health wait stops promptly, the diagnostic says so, and the state keeps the applied Deployment", async (t) => {
+      // Given an apply waiting (timeout 10m) for a Deployment that never becomes ready
+      // When the user presses Ctrl-C
+      const r = await applyAndInterrupt(tf, webExists);
+      t.diagnostic(`terraform exited ${r.exitMs} ms after the interrupt`);
+
+      // Then terraform exits well before the timeout, with fluxiac's cancellation diagnostic
+      assert.ok(r.exitMs < 20_000, `terraform exited ${r.exitMs} ms after the interrupt:\n${r.output}`);
+      assert.notEqual(r.code, 0, `an interrupted apply fails:\n${r.output}`);
+      assert.match(r.output, /Interrupt received/);
+      assert.match(r.output, /Kustomization "apps": health check cancelled after \d+s \(the run was interrupted\) while waiting for Deployment\/apps\/web/);
+      assert.match(r.output, /nothing was pruned/);
+
+      // And the state records the Deployment in the inventory, its health not Current, and no applied revision
+      const state = (await tf.stateJson()).values?.root_module?.resources?.find((x) => x.address === ADDRESS)?.values;
+      assert.ok(state, `the interrupted Kustomization is in the state:\n${r.output}`);
+      assert.deepEqual(state.inventory, [DEPLOYMENT_ID]);
+      assert.equal(state.last_applied_revision, "", "the revision is applied only once healthy");
+      assert.equal((state.health as { status: string }).status, "InProgress");
+      assert.equal(await webExists(), true, "nothing was pruned");
+    });
+
+    test("the next plan sees the Deployment in the inventory; untainted, it is an update that creates and prunes nothing", async () => {
+      // Given the interrupted create, which Terraform taints as it does every failed create
+      const text = await tf.must("plan", "-input=false", "-no-color");
+      assert.match(text, /fluxiac_kustomization\.apps is tainted, so must be\s+replaced/);
+      const plan = async () => {
+        await tf.must("plan", "-input=false", "-no-color", "-out=tfplan");
+        const ks = (JSON.parse(await tf.must("show", "-json", "tfplan")) as TerraformPlan).resource_changes?.find((c) => c.address === ADDRESS)?.change;
+        assert.ok(ks, `the plan has ${ADDRESS}`);
+        return ks;
+      };
+      const replace = await plan();
+      assert.deepEqual(replace.actions, ["delete", "create"]);
+      assert.deepEqual(replace.before?.inventory, [DEPLOYMENT_ID], "the replacement's delete knows the Deployment: it is no orphan");
+
+      // When the user keeps what was applied
+      await tf.must("untaint", "-no-color", ADDRESS);
+
+      // Then the plan updates in place: the Deployment is neither created again nor pruned
+      const update = await plan();
+      assert.deepEqual(update.actions, ["update"], "the revision still has to be applied (healthy)");
+      assert.deepEqual(update.before?.inventory, [DEPLOYMENT_ID]);
+      assert.deepEqual(update.after?.inventory, [DEPLOYMENT_ID]);
+      const summary = update.after?.plan as { create: string[]; prune: string[] };
+      assert.deepEqual(summary.create, []);
+      assert.deepEqual(summary.prune, []);
+    });
+
+    test("destroy deletes the Deployment that the interrupted apply left", async () => {
+      await tf.must("destroy", "-input=false", "-no-color", "-auto-approve");
+      assert.equal(await webExists(), false);
+    });
   });
 
-  test("the next plan sees the Deployment in the inventory; untainted, it is an update that creates and prunes nothing", async () => {
-    // Given the interrupted create, which Terraform taints as it does every failed create
-    const text = await tf.must("plan", "-input=false", "-no-color");
-    assert.match(text, /fluxiac_kustomization\.apps is tainted, so must be\s+replaced/);
-    const plan = async () => {
-      await tf.must("plan", "-input=false", "-no-color", "-out=tfplan");
-      const ks = (JSON.parse(await tf.must("show", "-json", "tfplan")) as TerraformPlan).resource_changes?.find((c) => c.address === ADDRESS)?.change;
-      assert.ok(ks, `the plan has ${ADDRESS}`);
-      return ks;
-    };
-    const replace = await plan();
-    assert.deepEqual(replace.actions, ["delete", "create"]);
-    assert.deepEqual(replace.before?.inventory, [DEPLOYMENT_ID], "the replacement's delete knows the Deployment: it is no orphan");
+  describe("in helm's --wait of a HelmRelease install", () => {
+    const HR_NS = "shop";
+    const RELEASE = `${HR_NS}-web`;
+    const ADDR = "fluxiac_helm_release.web";
+    let charts: HelmRepoServer;
+    let tf: TerraformWorkspace;
 
-    // When the user keeps what was applied
-    await tf.must("untaint", "-no-color", ADDRESS);
+    before(async () => {
+      charts = await startHelmRepo({ dir: scratch });
+      await charts.addChart({ name: "slow", version: "1.0.0", values: "", files: { "templates/deployment.yaml": deployment("{{ .Release.Name }}", "{{ .Release.Namespace }}") } });
+      tf = await terraformWorkspace(join(scratch, "helm"));
+      await tf.writeConfig({
+        terraform: required,
+        provider: provider(cp),
+        resource: {
+          fluxiac_helm_repository: { charts: { name: "charts", url: charts.url } },
+          fluxiac_helm_release: {
+            web: { name: "web", namespace: "default", target_namespace: HR_NS, timeout: "10m", chart: { spec: { chart: "slow", version: "1.0.0", source_ref: "${fluxiac_helm_repository.charts.source_reference}" } }, install: { create_namespace: true } },
+          },
+        },
+      });
+      await tf.must("init", "-input=false", "-no-color");
+    });
 
-    // Then the plan updates in place: the Deployment is neither created again nor pruned
-    const update = await plan();
-    assert.deepEqual(update.actions, ["update"], "the revision still has to be applied (healthy)");
-    assert.deepEqual(update.before?.inventory, [DEPLOYMENT_ID]);
-    assert.deepEqual(update.after?.inventory, [DEPLOYMENT_ID]);
-    const summary = update.after?.plan as { create: string[]; prune: string[] };
-    assert.deepEqual(summary.create, []);
-    assert.deepEqual(summary.prune, []);
-  });
+    after(() => charts?.stop());
 
-  test("destroy deletes the Deployment that the interrupted apply left", async () => {
-    await tf.must("destroy", "-input=false", "-no-color", "-auto-approve");
-    assert.equal(await deploymentExists(), false);
+    test("helm stops promptly, and the state records the release as helm left it", async (t) => {
+      // Given an install waiting (timeout 10m) for a Deployment that never becomes ready
+      // When the user presses Ctrl-C
+      const r = await applyAndInterrupt(tf, deploymentExists(RELEASE, HR_NS));
+      t.diagnostic(`terraform exited ${r.exitMs} ms after the interrupt: ${r.output.match(/HelmRelease "web": [^\n]*/)?.[0]}`);
+      // Then terraform exits well before the timeout, with fluxiac's diagnostic naming the release's version
+      assert.ok(r.exitMs < 20_000, `terraform exited ${r.exitMs} ms after the interrupt:\n${r.output}`);
+      assert.notEqual(r.code, 0, `an interrupted apply fails:\n${r.output}`);
+      assert.match(r.output, /HelmRelease "web": install was cancelled \(the run was interrupted\): apply again to finish; the release is at version 1 \(failed\)/);
+      // And the release is in the state, so the next plan knows it (no orphan release)
+      const hist = await helmHistory(cp.kubeconfigPath, RELEASE, HR_NS);
+      assert.deepEqual(hist.map((h) => [h.revision, h.status]), [[1, "failed"]], "helm had time to record the cancelled install as failed");
+      const state = (await tf.stateJson()).values?.root_module?.resources?.find((x) => x.address === ADDR)?.values;
+      assert.ok(state, `the interrupted HelmRelease is in the state:\n${r.output}`);
+      assert.deepEqual([state.revision, state.status], [1, hist[0].status]);
+    });
+
+    test("destroy uninstalls the release the interrupted apply left", async () => {
+      await tf.must("destroy", "-input=false", "-no-color", "-auto-approve");
+      assert.deepEqual(await helmHistory(cp.kubeconfigPath, RELEASE, HR_NS).catch(() => []), []);
+    });
   });
 });

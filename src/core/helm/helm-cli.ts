@@ -45,6 +45,9 @@ export interface HelmSessionOptions {
   signal?: AbortSignal;
 }
 
+/** HELM_GRACE_MS is how long a cancelled helm gets after SIGTERM to record the release as failed, as it does. */
+const HELM_GRACE_MS = 5_000;
+
 /**
  * withHelm opens a session, runs fn, and always removes the session's temp dir. The kubeconfig file is
  * the cluster connection's (content, or $KUBECONFIG / ~/.kube/config), with its context selected.
@@ -64,7 +67,7 @@ export async function withHelm<T>(opts: HelmSessionOptions, fn: (s: HelmSession)
     };
     const common = ["--kubeconfig", kubeconfig, ...(opts.cluster?.impersonate ? ["--kube-as-user", opts.cluster.impersonate] : [])];
     const helmResult = (args: string[]) =>
-      run(helmBinary(), [...args, ...common], { env, cwd: dir, signal: opts.signal, processGroup: true }).catch((err: NodeJS.ErrnoException) => {
+      run(helmBinary(), [...args, ...common], { env, cwd: dir, signal: opts.signal, processGroup: true, graceMs: HELM_GRACE_MS }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === "ENOENT") throw new Error("helm was not found on PATH: install Helm 3, or set FLUXIAC_HELM");
         throw err;
       });

@@ -285,12 +285,15 @@ export async function applyHelmRelease(name: string, spec: HelmReleaseSpec, prev
       }
     } catch (err) {
       const reasonCode = installing ? "InstallFailed" : "UpgradeFailed";
-      const msg = err instanceof ReleaseFailedError || err instanceof HelmCommandError ? err.message : `${action} failed: ${errorMessage(err)}`;
+      const cancelled = ctx.signal?.aborted === true;
+      const msg = cancelled
+        ? `${action} was cancelled (the run was interrupted): apply again to finish`
+        : err instanceof ReleaseFailedError || err instanceof HelmCommandError ? err.message : `${action} failed: ${errorMessage(err)}`;
       // Interrupted (Ctrl-C): the session's helm is cancelled, so read what helm left with a fresh one.
       const read = (h: HelmSession) => releaseState(h, p).then((after) => statusOf(p, after));
-      const now = await (ctx.signal?.aborted ? withHelm({ cluster: s.cluster }, read) : read(s)).catch(() => undefined);
-      if (now) throw new PartialFailureError(object, reasonCode, `${msg}; the release is at version ${now.revision} (${now.status})`, now);
-      throw new FluxiacError(object, reasonCode, msg);
+      const now = await (cancelled ? withHelm({ cluster: s.cluster }, read) : read(s)).catch(() => undefined);
+      if (now) throw new PartialFailureError(object, cancelled ? "Cancelled" : reasonCode, `${msg}; the release is at version ${now.revision} (${now.status})`, now);
+      throw new FluxiacError(object, cancelled ? "Cancelled" : reasonCode, msg);
     }
     const now = madeStatus(p, made);
     ctx.log.info(`${subject}: release ${p.target.namespace}/${p.target.release} is at version ${now.revision} (${now.status}), chart ${p.metadata.name} ${now.chartVersion}`);
