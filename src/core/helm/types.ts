@@ -24,7 +24,7 @@ export interface Remediation {
   strategy?: "rollback" | "uninstall";
 }
 
-/** ActionDisable are the disable* switches of install, upgrade and rollback. */
+/** ActionCommon are the timeout and disable* switches of install, upgrade and rollback. */
 interface ActionCommon {
   /** Action timeout, a duration like "5m". @default spec.timeout */
   timeout?: string;
@@ -36,10 +36,31 @@ interface ActionCommon {
   disableHooks?: boolean;
 }
 
-/** InstallSpec is Flux's spec.install. */
-export interface InstallSpec extends ActionCommon {
-  remediation?: Omit<Remediation, "strategy">;
+/**
+ * ActionStrategy is Flux's install.strategy / upgrade.strategy: what a failed action does.
+ * RemediateOnFailure remediates as `remediation` says; RetryOnFailure leaves the failed release as it
+ * is (no uninstall, no rollback) and the next run retries.
+ */
+export interface ActionStrategy {
+  /** @default "RemediateOnFailure" */
+  name: "RemediateOnFailure" | "RetryOnFailure";
+  /** Flux's wait between retries. A one-shot run has no schedule: the next preview/up (plan/apply) is the retry. Accepted as a duration and otherwise unused. @default "5m" */
+  retryInterval?: string;
+}
+
+/** ReleaseActionSpec are the fields install and upgrade share. */
+interface ReleaseActionSpec extends ActionCommon {
   disableOpenAPIValidation?: boolean;
+  /** Do not validate the values against the chart's values.schema.json (`--skip-schema-validation`). @default false */
+  disableSchemaValidation?: boolean;
+  /** Do not take ownership of existing objects that Helm does not own (Flux takes them, `--take-ownership`). @default false */
+  disableTakeOwnership?: boolean;
+  strategy?: ActionStrategy;
+}
+
+/** InstallSpec is Flux's spec.install. */
+export interface InstallSpec extends ReleaseActionSpec {
+  remediation?: Omit<Remediation, "strategy">;
   /** Re-use the name of a deleted release that is still in history. @default false */
   replace?: boolean;
   /** @default "Create" */
@@ -49,9 +70,10 @@ export interface InstallSpec extends ActionCommon {
 }
 
 /** UpgradeSpec is Flux's spec.upgrade. */
-export interface UpgradeSpec extends ActionCommon {
+export interface UpgradeSpec extends ReleaseActionSpec {
   remediation?: Remediation;
-  disableOpenAPIValidation?: boolean;
+  /** What a change of the chart's name does: "Reinstall" uninstalls the release and installs it again, "InPlaceUpdate" upgrades it. @default "Reinstall" */
+  chartNameChangeStrategy?: "Reinstall" | "InPlaceUpdate";
   /** Replace objects that cannot be patched (delete and re-create). @default false */
   force?: boolean;
   /** Re-use the release's last values and merge the new ones on top. @default false */

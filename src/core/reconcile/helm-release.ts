@@ -155,7 +155,7 @@ export async function planHelmRelease(name: string, spec: HelmReleaseSpec, previ
       found = await guard(object, () => drift(p, spec, state));
     } else {
       try {
-        objects = countKinds(await renderRelease(s, p.target, p.post));
+        objects = countKinds(await renderRelease(s, p.target, p.post, actionSpec(spec, action)));
       } catch (err) {
         throw renderError(object, p, err);
       }
@@ -167,6 +167,9 @@ export async function planHelmRelease(name: string, spec: HelmReleaseSpec, previ
     };
   });
 }
+
+/** actionSpec is spec.install or spec.upgrade, as the action says. */
+const actionSpec = (spec: HelmReleaseSpec, action: ReleaseAction) => (action === "upgrade" ? spec.upgrade : spec.install) ?? {};
 
 /** guard turns a failure to talk to the cluster through helm or the API into a FluxiacError. */
 async function guard<T>(object: ObjectRef, fn: () => Promise<T>): Promise<T> {
@@ -264,20 +267,24 @@ export async function applyHelmRelease(name: string, spec: HelmReleaseSpec, prev
     }
     // Render first (unless the plan just did): a chart or values helm refuses fail here, naming the values, before the release changes.
     if (!planned?.rendered) {
-      await renderRelease(s, p.target, p.post).catch((err) => {
+      await renderRelease(s, p.target, p.post, actionSpec(spec, action)).catch((err) => {
         throw renderError(object, p, err);
       });
     }
     ctx.log.info(`${subject}: ${action} of release ${p.target.namespace}/${p.target.release} with chart ${p.metadata.name} ${p.metadata.version} (${reason})`);
-    const installing = action === "install";
+    const installing = action === "install" || action === "reinstall";
     const policy = installing ? (spec.install?.crds ?? "Create") : (spec.upgrade?.crds ?? "Skip");
     const run = { s, t: { ...p.target }, spec, log: ctx.log, subject, skipCRDs: false };
     let made: actions.ReleaseRecord;
     try {
+      if (action === "reinstall") {
+        ctx.log.info(`${subject}: uninstalling release ${p.target.namespace}/${p.target.release} before installing chart ${p.metadata.name} (upgrade.chartNameChangeStrategy Reinstall)`);
+        await actions.uninstall(s, p.target, spec.uninstall ?? {});
+      }
       run.skipCRDs = await applyCRDs(p, policy, installing);
       if (installing) {
         // A release uninstalled with keepHistory keeps its name: install replaces it.
-        const replace = last?.status === "uninstalled" || spec.install?.replace;
+        const replace = last?.status === "uninstalled" || action === "reinstall" || spec.install?.replace;
         made = await installRelease({ ...run, spec: { ...spec, install: { ...spec.install, replace } } });
       } else {
         const deployed = [...state.hist].reverse().find((h) => h.status === "deployed" || h.status === "superseded");

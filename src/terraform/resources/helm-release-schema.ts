@@ -20,6 +20,17 @@ const actionCommon = {
   disable_hooks: bool("Do not run hooks. Default false."),
 };
 
+/** releaseAction are the fields install and upgrade share beyond actionCommon. */
+const releaseAction = {
+  disable_open_api_validation: bool("Skip OpenAPI validation. Default false."),
+  disable_schema_validation: bool("Skip validating the values against the chart's values.schema.json. Default false."),
+  disable_take_ownership: bool("Do not take ownership of existing objects Helm does not own (Flux takes them). Default false."),
+  strategy: obj("What a failed action does.", {
+    name: str('"RemediateOnFailure" (default: remediate as remediation says) or "RetryOnFailure" (leave the release failed; the next apply retries).', { required: true }),
+    retry_interval: str('Flux\'s wait between retries; accepted, unused: the next apply is the retry. Default "5m".'),
+  }),
+};
+
 const remediation = {
   retries: num("Retries after a remediation; negative retries forever (capped at 10). Default 0."),
   ignore_test_failures: bool("Test failures do not fail the release. Default: test.ignore_failures."),
@@ -65,16 +76,17 @@ export const specAttributes: Attributes = {
   }),
   install: obj("Flux's spec.install.", {
     ...actionCommon,
+    ...releaseAction,
     remediation: obj("What a failed install does.", remediation),
-    disable_open_api_validation: bool("Skip OpenAPI validation. Default false."),
     replace: bool("Re-use the name of a deleted release still in history. Default false."),
     crds: str('"Skip", "Create" (default) or "CreateReplace".'),
     create_namespace: bool("Create target_namespace when missing. Default false."),
   }),
   upgrade: obj("Flux's spec.upgrade.", {
     ...actionCommon,
+    ...releaseAction,
     remediation: obj("What a failed upgrade does.", { ...remediation, strategy: str('"rollback" (default) or "uninstall".') }),
-    disable_open_api_validation: bool("Skip OpenAPI validation. Default false."),
+    chart_name_change_strategy: str('What a change of the chart\'s name does: "Reinstall" (default: uninstall, then install) or "InPlaceUpdate" (upgrade).'),
     force: bool("Replace objects that cannot be patched. Default false."),
     preserve_values: bool("Re-use the release's last values. Default false."),
     cleanup_on_fail: bool("Delete objects a failed upgrade created. Default false."),
