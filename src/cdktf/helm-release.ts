@@ -4,6 +4,7 @@ import type { Construct } from "constructs";
 import type { CommonMetadata } from "../core/build/post-build";
 import type { PostRenderer } from "../core/helm/post-render";
 import { validateHelmRelease } from "../core/helm/prepare";
+import type { HealthCheckExpr } from "../core/kube/health/cel";
 import type { DriftDetection, HelmReleaseSpec, InstallSpec, RollbackSpec, TestSpec, UninstallSpec, UpgradeSpec } from "../core/helm/types";
 import type { ValuesReference } from "../core/helm/values";
 import type { KubeConfigReference } from "../core/kube/remote";
@@ -71,6 +72,8 @@ export interface HelmReleaseProps extends Omit<FluxiacMetaArguments, "dependsOn"
   readonly postRenderers?: PostRenderer[];
   /** Labels and annotations set on every object of the release. Keys are kept as written. */
   readonly commonMetadata?: CommonMetadata;
+  /** CEL health rules for custom kinds, checked after an install or upgrade that waits. */
+  readonly healthCheckExprs?: HealthCheckExpr[];
   /** HelmReleases deployed first (Flux's dependsOn), synthesized as `dependencies` from their `dependency`. */
   readonly dependsOn?: HelmRelease[];
   /** CEL over `dep` and `self` that replaces the readiness check of dependsOn. */

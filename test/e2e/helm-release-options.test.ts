@@ -1,8 +1,9 @@
 // HelmRelease install/upgrade options against a real API server and a real chart repository over HTTP:
 // schema validation on and off, taking ownership of objects Helm does not own (Flux's default) and
 // refusing to (disableTakeOwnership), strategy RetryOnFailure (no remediation, the next apply retries),
-// and a change of the chart's name (chartNameChangeStrategy Reinstall and InPlaceUpdate). Releases are
-// checked with the real helm CLI (history).
+// a change of the chart's name (chartNameChangeStrategy Reinstall and InPlaceUpdate), and healthCheckExprs
+// on a custom resource whose status the test writes (no kubelet, no controller). Releases are checked
+// with the real helm CLI (history).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,7 +17,7 @@ import { applyHelmRelease, deleteHelmRelease, planHelmRelease, type HelmReleaseS
 import { planHelmRepository } from "../../src/core/reconcile/helm-repository";
 import type { HelmReleaseSpec } from "../../src/core/helm/types";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
-import { appChart, helmHistory, strictChart } from "../harness/helm-charts";
+import { appChart, helmHistory, strictChart, widgetChart } from "../harness/helm-charts";
 import { startHelmRepo, type HelmRepoServer } from "../harness/helm-repo";
 import { toolsBin } from "../harness/tools";
 
@@ -31,6 +32,7 @@ describe("HelmRelease install and upgrade options", () => {
   let cp: ControlPlane;
   let charts: HelmRepoServer;
   let core: k8s.CoreV1Api;
+  let custom: k8s.CustomObjectsApi;
   const log: Logger = { info: () => {}, debug: () => {}, warn: () => {} };
   const ctx = () => ({ store: new ArtifactStore(join(scratch, "store")), log });
   const history = (release: string) => helmHistory(cp.kubeconfigPath, release, NS);
@@ -55,11 +57,13 @@ describe("HelmRelease install and upgrade options", () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(cp.kubeconfig);
     core = kc.makeApiClient(k8s.CoreV1Api);
+    custom = kc.makeApiClient(k8s.CustomObjectsApi);
     await core.createNamespace({ body: { metadata: { name: NS } } });
     await charts.addChart(appChart("1.0.0"));
     await charts.addChart(appChart("1.1.0"));
     await charts.addChart(appChart("2.0.0", { failingHook: true }));
     await charts.addChart(strictChart());
+    await charts.addChart(widgetChart());
   });
   after(async () => {
     await Promise.all([cp?.stop(), charts?.stop()]);
@@ -141,11 +145,60 @@ describe("HelmRelease install and upgrade options", () => {
     await deleteHelmRelease("renamed", back, state, ctx());
   });
 
-  test("bad strategy names fail validation naming the field", async () => {
+  /** setWidgetStatus writes a Widget's status as a controller would, retrying until the release has created it. */
+  const setWidgetStatus = async (name: string, status: Record<string, unknown>) => {
+    for (let i = 0; i < 100; i++) {
+      try {
+        await custom.patchNamespacedCustomObject(
+          { group: "example.com", version: "v1", namespace: NS, plural: "widgets", name, body: { status } },
+          k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+        );
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    throw new Error(`Widget ${name} never appeared`);
+  };
+  const widgetExprs = [{ apiVersion: "example.com/v1", kind: "Widget", current: "status.ready == true", failed: "status.phase == 'Broken'" }];
+
+  test("healthCheckExprs: the install waits until the release's Widget is Current by its CEL expression", async () => {
+    const s = await spec("healthy", { healthCheckExprs: widgetExprs, install: { timeout: "60s" } }, { chart: "widget", version: "1.0.0" });
+    const [made] = await Promise.all([applyHelmRelease("healthy", s, undefined, ctx()), new Promise((r) => setTimeout(r, 1500)).then(() => setWidgetStatus("healthy", { ready: true }))]);
+    assert.deepEqual([made.revision, made.status], [1, "deployed"]);
+    await deleteHelmRelease("healthy", s, made, ctx());
+  });
+
+  test("healthCheckExprs: a Widget that fails its expression fails the install, which install.remediation uninstalls", async () => {
+    const s = await spec("broken", { healthCheckExprs: widgetExprs, install: { timeout: "60s", remediation: { retries: 0, remediateLastFailure: true } } }, { chart: "widget", version: "1.0.0" });
+    const applied = assert.rejects(applyHelmRelease("broken", s, undefined, ctx()), (err: Error) => {
+      assert.match(err.message, /^HelmRelease "broken": install failed: health check \(healthCheckExprs\) failed: Widget\/opts\/broken: failed expression is true: status\.phase == 'Broken' \(Failed\); the release was uninstalled \(install\.remediation, 1 attempt\)/);
+      return true;
+    });
+    await Promise.all([applied, setWidgetStatus("broken", { phase: "Broken" })]);
+    assert.deepEqual(await history("broken"), [], "remediation uninstalled the release");
+  });
+
+  test("healthCheckExprs: an unhealthy Widget times out the upgrade, which is rolled back; with disableWait nothing is checked", async () => {
+    const base = { healthCheckExprs: widgetExprs, install: { disableWait: true } };
+    let state: HelmReleaseStatus = await applyHelmRelease("slow", await spec("slow", base, { chart: "widget", version: "1.0.0" }), undefined, ctx());
+    assert.equal(state.status, "deployed", "install.disableWait: the Widget without status is not checked");
+    const upgrade = await spec("slow", { ...base, values: { size: 2 }, upgrade: { timeout: "2s", remediation: { retries: 0, remediateLastFailure: true } } }, { chart: "widget", version: "1.0.0" });
+    await assert.rejects(applyHelmRelease("slow", upgrade, state, ctx()), /upgrade failed: health check \(healthCheckExprs\) timed out after 2s waiting for Widget\/opts\/slow: current expression is not true.*\(InProgress\); fix the objects, or raise upgrade\.timeout; rolled back to revision 1/);
+    // helm upgrade itself succeeded, so Helm keeps version 2 as superseded (not failed) once rolled back
+    assert.deepEqual(await steps("slow"), [[1, "superseded", "widget-1.0.0"], [2, "superseded", "widget-1.0.0"], [3, "deployed", "widget-1.0.0"]]);
+    await setWidgetStatus("slow", { ready: true });
+    state = await applyHelmRelease("slow", upgrade, state, ctx());
+    assert.deepEqual([state.revision, state.status], [4, "deployed"], "a Current Widget lets the upgrade through");
+    await deleteHelmRelease("slow", upgrade, state, ctx());
+  });
+
+  test("bad strategy names and CEL fail validation naming the field", async () => {
     const cases: [Partial<HelmReleaseSpec>, RegExp][] = [
       [{ install: { strategy: { name: "Sometimes" as "RetryOnFailure" } } }, /HelmRelease "bad": install\.strategy\.name "Sometimes" must be one of RemediateOnFailure, RetryOnFailure/],
       [{ upgrade: { strategy: { name: "RetryOnFailure", retryInterval: "soon" } } }, /HelmRelease "bad": .*upgrade\.strategy\.retryInterval/],
       [{ upgrade: { chartNameChangeStrategy: "Keep" as "Reinstall" } }, /HelmRelease "bad": upgrade\.chartNameChangeStrategy "Keep" must be one of Reinstall, InPlaceUpdate/],
+      [{ healthCheckExprs: [{ apiVersion: "example.com/v1", current: "status.ready ==" }] }, /HelmRelease "bad": healthCheckExprs\[0\]\.current is not valid CEL/],
     ];
     for (const [extra, re] of cases) await assert.rejects(planHelmRelease("bad", await spec("bad", extra), undefined, ctx()), re);
   });

@@ -97,6 +97,7 @@ function everyProp(stack: TerraformStack): void {
     uninstall: { timeout: "1m", disableHooks: true, keepHistory: true, disableWait: true, deletionPropagation: "orphan" },
     postRenderers: [{ kustomize: { patches: [{ patch: "p", target: SELECTOR }], images: [{ name: "n", newName: "nn", newTag: "t", digest: "d" }] } }],
     commonMetadata: { labels: { a: "b" }, annotations: { c: "d" } },
+    healthCheckExprs: [{ apiVersion: "example.com/v1", kind: "Widget", current: "true", inProgress: "false", failed: "false" }],
     dependsOn: [db],
     readyExpr: "dep.status.ready",
     suspend: false,

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseDuration } from "../duration";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { connect, isNotFound, type ClusterConnection } from "../kube/client";
+import { validateHealthCheckExprs } from "../kube/health/cel";
 import { validateIgnoreRules } from "../kube/ssa/ignore";
 import type { ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "../reconcile/context";
@@ -65,6 +66,7 @@ export function validateHelmRelease(spec: HelmReleaseSpec): string[] {
   problems.push(...oneOf("upgrade.chartNameChangeStrategy", spec.upgrade?.chartNameChangeStrategy, ["Reinstall", "InPlaceUpdate"]));
   problems.push(...oneOf("uninstall.deletionPropagation", spec.uninstall?.deletionPropagation, ["background", "foreground", "orphan"]));
   if (spec.maxHistory !== undefined && (!Number.isInteger(spec.maxHistory) || spec.maxHistory < 0)) problems.push(`maxHistory ${spec.maxHistory} must be a whole number >= 0`);
+  problems.push(...validateHealthCheckExprs(spec.healthCheckExprs ?? []));
   try {
     validateIgnoreRules(spec.driftDetection?.ignore);
   } catch (err) {

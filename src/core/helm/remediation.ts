@@ -7,6 +7,8 @@
 import { errorMessage } from "../errors";
 import type { Logger } from "../log";
 import * as actions from "./actions";
+import type { ResourceManager } from "../kube/ssa/manager";
+import { checkReleaseHealth } from "./health";
 import type { HelmSession } from "./helm-cli";
 import type { HelmReleaseSpec, InstallSpec, Remediation, UpgradeSpec } from "./types";
 
@@ -25,6 +27,8 @@ export interface ReleaseRun {
   s: HelmSession;
   t: actions.ReleaseTarget;
   spec: HelmReleaseSpec;
+  /** The release's cluster, for the health check of healthCheckExprs. */
+  m: ResourceManager;
   /** Skip the chart's crds/ in helm install (the crds policy applied them, or says Skip). */
   skipCRDs: boolean;
   log: Logger;
@@ -48,6 +52,13 @@ const retryOnFailure = (o: InstallSpec | UpgradeSpec | undefined) => o?.strategy
 /** leftFailed is the error of a failed action under RetryOnFailure: nothing was remediated, the next run retries. */
 const leftFailed = (failure: string, field: "install" | "upgrade") =>
   new ReleaseFailedError(`${failure}; the failed release is left as it is (${field}.strategy RetryOnFailure): the next run retries it`, false);
+
+/** waitHealthy checks healthCheckExprs on the version an action made, unless the action did not wait. */
+async function waitHealthy(run: ReleaseRun, made: actions.ReleaseRecord, field: "install" | "upgrade"): Promise<void> {
+  const o = run.spec[field];
+  if (o?.disableWait) return;
+  await checkReleaseHealth(run.m, { manifest: made.manifest ?? "", namespace: run.t.namespace, exprs: run.spec.healthCheckExprs, timeout: o?.timeout ?? run.t.timeout, field: `${field}.timeout` });
+}
 
 /** runTests runs helm test when spec.test.enable; a failure throws unless failures are ignored. */
 async function runTests(run: ReleaseRun, remediation: Remediation | undefined): Promise<void> {
@@ -75,6 +86,7 @@ export async function installRelease(run: ReleaseRun): Promise<actions.ReleaseRe
   for (let attempt = 0; ; attempt++) {
     try {
       const made = await actions.install(run.s, run.t, run.spec.install ?? {}, run.skipCRDs);
+      await waitHealthy(run, made, "install");
       await runTests(run, r);
       return made;
     } catch (err) {
@@ -107,6 +119,7 @@ export async function upgradeRelease(run: ReleaseRun, deployedRevision: number |
   for (let attempt = 0; ; attempt++) {
     try {
       const made = installNext ? await actions.install(run.s, run.t, run.spec.install ?? {}, run.skipCRDs) : await actions.upgrade(run.s, run.t, run.spec.upgrade ?? {});
+      await waitHealthy(run, made, installNext ? "install" : "upgrade");
       await runTests(run, r);
       return made;
     } catch (err) {

@@ -1,6 +1,7 @@
 // HelmRelease spec types: Flux's helm.toolkit.fluxcd.io/v2 fields, as plain data.
 import type { CommonMetadata } from "../build/post-build";
 import type { ClusterConnection } from "../kube/client";
+import type { HealthCheckExpr } from "../kube/health/cel";
 import type { ClusterAccess } from "../kube/remote";
 import type { IgnoreRule } from "../kube/ssa/ignore";
 import type { DependsOnSpec } from "../reconcile/depends-on";
@@ -154,6 +155,8 @@ export interface HelmReleaseSpec extends ValuesSpec, DependsOnSpec, ClusterAcces
   uninstall?: UninstallSpec;
   postRenderers?: PostRenderer[];
   commonMetadata?: CommonMetadata;
+  /** CEL health rules for custom kinds: after an install or upgrade that waits, the release's matching objects must be Current, else the action fails (and is remediated). */
+  healthCheckExprs?: HealthCheckExpr[];
   /** Plan and apply nothing. @default false */
   suspend?: boolean;
 }

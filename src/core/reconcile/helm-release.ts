@@ -274,7 +274,7 @@ export async function applyHelmRelease(name: string, spec: HelmReleaseSpec, prev
     ctx.log.info(`${subject}: ${action} of release ${p.target.namespace}/${p.target.release} with chart ${p.metadata.name} ${p.metadata.version} (${reason})`);
     const installing = action === "install" || action === "reinstall";
     const policy = installing ? (spec.install?.crds ?? "Create") : (spec.upgrade?.crds ?? "Skip");
-    const run = { s, t: { ...p.target }, spec, log: ctx.log, subject, skipCRDs: false };
+    const run = { s, t: { ...p.target }, spec, m: p.m, log: ctx.log, subject, skipCRDs: false };
     let made: actions.ReleaseRecord;
     try {
       if (action === "reinstall") {

@@ -1,6 +1,6 @@
 // fluxiac_helm_release's attributes: Flux's HelmRelease fields in snake_case (the Pulumi HelmRelease
 // arguments), and what plan and apply record (plan, chart_version, values_digest, revision, status, drift).
-import { clusterAccessAttributes, commonMetadataAttr } from "./common";
+import { clusterAccessAttributes, commonMetadataAttr, healthCheckExprsAttr } from "./common";
 import { bool, computedObject, num, obj, objList, str, strList, type Attributes } from "../schema";
 
 const selector = obj("Which objects: every set field must match (group, version, kind, name and namespace are regular expressions).", {
@@ -113,6 +113,7 @@ export const specAttributes: Attributes = {
     }),
   }),
   common_metadata: commonMetadataAttr,
+  health_check_exprs: healthCheckExprsAttr,
   dependencies: strList("HelmReleases (or Kustomizations) deployed first (Flux's dependsOn): each one's `dependency` attribute."),
   ready_expr: str("CEL over dep and self that replaces the readiness check of dependencies."),
   suspend: bool("Plan and apply nothing. Default false."),
