@@ -74,6 +74,10 @@ export interface HelmReleaseProps extends Omit<FluxiacMetaArguments, "dependsOn"
   readonly commonMetadata?: CommonMetadata;
   /** CEL health rules for custom kinds, checked after an install or upgrade that waits. */
   readonly healthCheckExprs?: HealthCheckExpr[];
+  /** Only "nohooks": the helm 3 CLI post-renders the chart's objects, not its hooks. @default "nohooks" */
+  readonly postRenderStrategy?: "nohooks";
+  /** Only {name: "legacy"}: the helm 3 CLI's --wait. @default {name: "legacy"} */
+  readonly waitStrategy?: { name: "legacy" };
   /** HelmReleases deployed first (Flux's dependsOn), synthesized as `dependencies` from their `dependency`. */
   readonly dependsOn?: HelmRelease[];
   /** CEL over `dep` and `self` that replaces the readiness check of dependsOn. */

@@ -69,6 +69,10 @@ export interface HelmReleaseArgs {
   commonMetadata?: pulumi.Input<CommonMetadata>;
   /** CEL health rules for custom kinds, checked after an install or upgrade that waits. */
   healthCheckExprs?: pulumi.Input<pulumi.Input<HealthCheckExpr>[]>;
+  /** Only "nohooks": the helm 3 CLI post-renders the chart's objects, not its hooks. @default "nohooks" */
+  postRenderStrategy?: pulumi.Input<"nohooks">;
+  /** Only {name: "legacy"}: the helm 3 CLI's --wait. @default {name: "legacy"} */
+  waitStrategy?: pulumi.Input<{ name: "legacy" }>;
   /** HelmReleases that must be deployed first. */
   dependsOn?: HelmRelease[];
   /** CEL over `dep` and `self` that replaces the readiness check of dependsOn. */
@@ -151,6 +155,8 @@ export class HelmRelease extends pulumi.ComponentResource {
         postRenderers: args.postRenderers,
         commonMetadata: args.commonMetadata,
         healthCheckExprs: args.healthCheckExprs,
+        postRenderStrategy: args.postRenderStrategy,
+        waitStrategy: args.waitStrategy,
         dependsOn: args.dependsOn?.map((d) => d.dependency),
         readyExpr: args.readyExpr,
         suspend: args.suspend,

@@ -193,11 +193,13 @@ describe("HelmRelease install and upgrade options", () => {
     await deleteHelmRelease("slow", upgrade, state, ctx());
   });
 
-  test("bad strategy names and CEL fail validation naming the field", async () => {
+  test("bad strategy names, strategies helm 3 cannot follow and bad CEL fail validation naming the field", async () => {
     const cases: [Partial<HelmReleaseSpec>, RegExp][] = [
       [{ install: { strategy: { name: "Sometimes" as "RetryOnFailure" } } }, /HelmRelease "bad": install\.strategy\.name "Sometimes" must be one of RemediateOnFailure, RetryOnFailure/],
       [{ upgrade: { strategy: { name: "RetryOnFailure", retryInterval: "soon" } } }, /HelmRelease "bad": .*upgrade\.strategy\.retryInterval/],
       [{ upgrade: { chartNameChangeStrategy: "Keep" as "Reinstall" } }, /HelmRelease "bad": upgrade\.chartNameChangeStrategy "Keep" must be one of Reinstall, InPlaceUpdate/],
+      [{ postRenderStrategy: "combined" as "nohooks" }, /HelmRelease "bad": postRenderStrategy "combined" is not supported: the helm 3 CLI post-renders the chart's objects, never its hooks; set postRenderStrategy to "nohooks" or remove it/],
+      [{ waitStrategy: { name: "poller" as "legacy" } }, /HelmRelease "bad": waitStrategy\.name "poller" is not supported: the helm 3 CLI waits with --wait, the legacy waiter; set waitStrategy\.name to "legacy" or remove it/],
       [{ healthCheckExprs: [{ apiVersion: "example.com/v1", current: "status.ready ==" }] }, /HelmRelease "bad": healthCheckExprs\[0\]\.current is not valid CEL/],
     ];
     for (const [extra, re] of cases) await assert.rejects(planHelmRelease("bad", await spec("bad", extra), undefined, ctx()), re);

@@ -98,6 +98,8 @@ function everyProp(stack: TerraformStack): void {
     postRenderers: [{ kustomize: { patches: [{ patch: "p", target: SELECTOR }], images: [{ name: "n", newName: "nn", newTag: "t", digest: "d" }] } }],
     commonMetadata: { labels: { a: "b" }, annotations: { c: "d" } },
     healthCheckExprs: [{ apiVersion: "example.com/v1", kind: "Widget", current: "true", inProgress: "false", failed: "false" }],
+    postRenderStrategy: "nohooks",
+    waitStrategy: { name: "legacy" },
     dependsOn: [db],
     readyExpr: "dep.status.ready",
     suspend: false,

@@ -41,6 +41,10 @@ export interface Prepared {
 const oneOf = (field: string, v: unknown, allowed: unknown[]) =>
   v === undefined || allowed.includes(v) ? [] : [`${field} "${String(v)}" must be one of ${allowed.join(", ")}`];
 
+/** helm3Only refuses a value other than the one the helm 3 CLI behaves as, saying why. */
+const helm3Only = (field: string, v: string | undefined, only: string, why: string) =>
+  v === undefined || v === only ? [] : [`${field} "${v}" is not supported: ${why}; set ${field} to "${only}" or remove it`];
+
 /** validateHelmRelease returns the problems of a spec, each naming its field. */
 export function validateHelmRelease(spec: HelmReleaseSpec): string[] {
   const problems: string[] = [];
@@ -66,6 +70,8 @@ export function validateHelmRelease(spec: HelmReleaseSpec): string[] {
   problems.push(...oneOf("upgrade.chartNameChangeStrategy", spec.upgrade?.chartNameChangeStrategy, ["Reinstall", "InPlaceUpdate"]));
   problems.push(...oneOf("uninstall.deletionPropagation", spec.uninstall?.deletionPropagation, ["background", "foreground", "orphan"]));
   if (spec.maxHistory !== undefined && (!Number.isInteger(spec.maxHistory) || spec.maxHistory < 0)) problems.push(`maxHistory ${spec.maxHistory} must be a whole number >= 0`);
+  problems.push(...helm3Only("postRenderStrategy", spec.postRenderStrategy, "nohooks", "the helm 3 CLI post-renders the chart's objects, never its hooks"));
+  problems.push(...helm3Only("waitStrategy.name", spec.waitStrategy?.name, "legacy", "the helm 3 CLI waits with --wait, the legacy waiter"));
   problems.push(...validateHealthCheckExprs(spec.healthCheckExprs ?? []));
   try {
     validateIgnoreRules(spec.driftDetection?.ignore);

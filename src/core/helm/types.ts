@@ -155,6 +155,10 @@ export interface HelmReleaseSpec extends ValuesSpec, DependsOnSpec, ClusterAcces
   uninstall?: UninstallSpec;
   postRenderers?: PostRenderer[];
   commonMetadata?: CommonMetadata;
+  /** Which rendered objects go through the post-renderers. Only "nohooks" (objects, not hooks) is possible with the helm 3 CLI. @default "nohooks" */
+  postRenderStrategy?: "nohooks";
+  /** How install, upgrade and rollback wait. Only "legacy" (helm 3's --wait) is possible with the helm 3 CLI. @default {name: "legacy"} */
+  waitStrategy?: { name: "legacy" };
   /** CEL health rules for custom kinds: after an install or upgrade that waits, the release's matching objects must be Current, else the action fails (and is remediated). */
   healthCheckExprs?: HealthCheckExpr[];
   /** Plan and apply nothing. @default false */

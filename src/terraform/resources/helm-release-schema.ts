@@ -114,6 +114,8 @@ export const specAttributes: Attributes = {
   }),
   common_metadata: commonMetadataAttr,
   health_check_exprs: healthCheckExprsAttr,
+  post_render_strategy: str('Which rendered objects the post-renderers see: only "nohooks" (the chart\'s objects, not its hooks; the helm 3 CLI\'s way). Default "nohooks".'),
+  wait_strategy: obj("How actions wait: only name \"legacy\" (helm 3's --wait).", { name: str('"legacy".', { required: true }) }),
   dependencies: strList("HelmReleases (or Kustomizations) deployed first (Flux's dependsOn): each one's `dependency` attribute."),
   ready_expr: str("CEL over dep and self that replaces the readiness check of dependencies."),
   suspend: bool("Plan and apply nothing. Default false."),
