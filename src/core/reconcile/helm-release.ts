@@ -171,13 +171,15 @@ export async function planHelmRelease(name: string, spec: HelmReleaseSpec, previ
 /** actionSpec is spec.install or spec.upgrade, as the action says. */
 const actionSpec = (spec: HelmReleaseSpec, action: ReleaseAction) => (action === "upgrade" ? spec.upgrade : spec.install) ?? {};
 
-/** guard turns a failure to talk to the cluster through helm or the API into a FluxiacError. */
+/** guard turns a failure to talk to the cluster through helm or the API into a FluxiacError; a permission error says whose permission to grant. */
 async function guard<T>(object: ObjectRef, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof FluxiacError) throw err;
-    throw new FluxiacError(object, "ClusterUnavailable", `${errorMessage(err)}; check kubeconfig and that the API server is running`);
+    const msg = errorMessage(err);
+    const hint = /\bforbidden\b/.test(msg) ? "grant that permission to the user helm acts as (RBAC of serviceAccountName, or the user of kubeConfig)" : "check kubeconfig and that the API server is running";
+    throw new FluxiacError(object, "ClusterUnavailable", `${msg}; ${hint}`);
   }
 }
 
