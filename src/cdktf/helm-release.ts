@@ -90,7 +90,7 @@ export interface HelmReleaseProps extends Omit<FluxiacMetaArguments, "dependsOn"
 export class HelmReleasePlanAttribute {
   constructor(private readonly resource: HelmRelease) {}
 
-  /** action is install, upgrade or none. */
+  /** action is install, upgrade, reinstall (a new chart name, upgrade.chartNameChangeStrategy Reinstall) or none. */
   get action(): string {
     return this.resource.getStringAttribute("plan.action");
   }

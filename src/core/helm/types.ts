@@ -51,6 +51,7 @@ export interface ActionStrategy {
 
 /** ReleaseActionSpec are the fields install and upgrade share. */
 interface ReleaseActionSpec extends ActionCommon {
+  /** Do not validate the rendered objects against the API server's OpenAPI schema. @default false */
   disableOpenAPIValidation?: boolean;
   /** Do not validate the values against the chart's values.schema.json (`--skip-schema-validation`). @default false */
   disableSchemaValidation?: boolean;

@@ -75,11 +75,12 @@ async function session(object: ObjectRef, spec: HelmReleaseSpec, ctx: ReconcileC
   }
 }
 
-/** renderError turns a failure of helm template into a FluxiacError naming the HelmRelease and what to fix. */
-function renderError(object: ObjectRef, p: Prepared, err: unknown): FluxiacError {
+/** renderError turns a failure of helm template into a FluxiacError naming the HelmRelease and what to fix; a schema failure also names the action's switch. */
+function renderError(object: ObjectRef, p: Prepared, action: ReleaseAction, err: unknown): FluxiacError {
   if (err instanceof FluxiacError) return err;
   const msg = errorMessage(err).replace(/^helm template failed: /, "");
-  return new FluxiacError(object, "BuildFailed", `rendering chart ${p.metadata.name} ${p.metadata.version} with the values failed: ${msg}; fix values or valuesFrom (or the chart)`);
+  const schema = /values don't meet the specifications of the schema/.test(msg) ? `, or set ${action === "upgrade" ? "upgrade" : "install"}.disableSchemaValidation` : "";
+  return new FluxiacError(object, "BuildFailed", `rendering chart ${p.metadata.name} ${p.metadata.version} with the values failed: ${msg}; fix values or valuesFrom (or the chart)${schema}`);
 }
 
 /** ReleaseState is the release in the cluster as a plan or apply found it. */
@@ -157,7 +158,7 @@ export async function planHelmRelease(name: string, spec: HelmReleaseSpec, previ
       try {
         objects = countKinds(await renderRelease(s, p.target, p.post, actionSpec(spec, action)));
       } catch (err) {
-        throw renderError(object, p, err);
+        throw renderError(object, p, action, err);
       }
     }
     plans.put(planKey(name, spec), { chart: p.chart, valuesDigest: p.valuesDigest, configDigest: p.configDigest, state, rendered: action !== "none", drifted: found });
@@ -270,7 +271,7 @@ export async function applyHelmRelease(name: string, spec: HelmReleaseSpec, prev
     // Render first (unless the plan just did): a chart or values helm refuses fail here, naming the values, before the release changes.
     if (!planned?.rendered) {
       await renderRelease(s, p.target, p.post, actionSpec(spec, action)).catch((err) => {
-        throw renderError(object, p, err);
+        throw renderError(object, p, action, err);
       });
     }
     ctx.log.info(`${subject}: ${action} of release ${p.target.namespace}/${p.target.release} with chart ${p.metadata.name} ${p.metadata.version} (${reason})`);

@@ -126,7 +126,7 @@ export const attributes: Attributes = {
   name: str("The HelmRelease's name. Changing it replaces the resource.", { required: true, replace: true }),
   ...specAttributes,
   id: str("<namespace>/<name>, also the import id.", { computed: true }),
-  plan: computedObject("What the plan found: action (install, upgrade, none) and why, the chart and its version, the values digest, drifted objects and the rendered objects by kind.", {
+  plan: computedObject("What the plan found: action (install, upgrade, reinstall, none) and why, the chart and its version, the values digest, drifted objects and the rendered objects by kind.", {
     action: "string",
     reason: "string",
     release: "string",
