@@ -4,6 +4,7 @@ import type { Construct } from "constructs";
 import type { CommonMetadata } from "../core/build/post-build";
 import type { PostRenderer } from "../core/helm/post-render";
 import { validateHelmRelease } from "../core/helm/prepare";
+import type { HealthCheckExpr } from "../core/kube/health/cel";
 import type { DriftDetection, HelmReleaseSpec, InstallSpec, RollbackSpec, TestSpec, UninstallSpec, UpgradeSpec } from "../core/helm/types";
 import type { ValuesReference } from "../core/helm/values";
 import type { KubeConfigReference } from "../core/kube/remote";
@@ -71,6 +72,12 @@ export interface HelmReleaseProps extends Omit<FluxiacMetaArguments, "dependsOn"
   readonly postRenderers?: PostRenderer[];
   /** Labels and annotations set on every object of the release. Keys are kept as written. */
   readonly commonMetadata?: CommonMetadata;
+  /** CEL health rules for custom kinds, checked after an install or upgrade that waits. */
+  readonly healthCheckExprs?: HealthCheckExpr[];
+  /** Only "nohooks": the helm 3 CLI post-renders the chart's objects, not its hooks. @default "nohooks" */
+  readonly postRenderStrategy?: "nohooks";
+  /** Only {name: "legacy"}: the helm 3 CLI's --wait. @default {name: "legacy"} */
+  readonly waitStrategy?: { name: "legacy" };
   /** HelmReleases deployed first (Flux's dependsOn), synthesized as `dependencies` from their `dependency`. */
   readonly dependsOn?: HelmRelease[];
   /** CEL over `dep` and `self` that replaces the readiness check of dependsOn. */
@@ -83,7 +90,7 @@ export interface HelmReleaseProps extends Omit<FluxiacMetaArguments, "dependsOn"
 export class HelmReleasePlanAttribute {
   constructor(private readonly resource: HelmRelease) {}
 
-  /** action is install, upgrade or none. */
+  /** action is install, upgrade, reinstall (a new chart name, upgrade.chartNameChangeStrategy Reinstall) or none. */
   get action(): string {
     return this.resource.getStringAttribute("plan.action");
   }

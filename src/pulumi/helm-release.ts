@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CommonMetadata } from "../core/build/post-build";
 import type { PostRenderer } from "../core/helm/post-render";
+import type { HealthCheckExpr } from "../core/kube/health/cel";
 import type { DriftDetection, InstallSpec, RollbackSpec, TestSpec, UninstallSpec, UpgradeSpec } from "../core/helm/types";
 import type { ValuesReference } from "../core/helm/values";
 import type { KubeConfigReference } from "../core/kube/remote";
@@ -66,6 +67,12 @@ export interface HelmReleaseArgs {
   postRenderers?: pulumi.Input<pulumi.Input<PostRenderer>[]>;
   /** Labels and annotations set on every object of the release. */
   commonMetadata?: pulumi.Input<CommonMetadata>;
+  /** CEL health rules for custom kinds, checked after an install or upgrade that waits. */
+  healthCheckExprs?: pulumi.Input<pulumi.Input<HealthCheckExpr>[]>;
+  /** Only "nohooks": the helm 3 CLI post-renders the chart's objects, not its hooks. @default "nohooks" */
+  postRenderStrategy?: pulumi.Input<"nohooks">;
+  /** Only {name: "legacy"}: the helm 3 CLI's --wait. @default {name: "legacy"} */
+  waitStrategy?: pulumi.Input<{ name: "legacy" }>;
   /** HelmReleases that must be deployed first. */
   dependsOn?: HelmRelease[];
   /** CEL over `dep` and `self` that replaces the readiness check of dependsOn. */
@@ -147,6 +154,9 @@ export class HelmRelease extends pulumi.ComponentResource {
         uninstall: args.uninstall,
         postRenderers: args.postRenderers,
         commonMetadata: args.commonMetadata,
+        healthCheckExprs: args.healthCheckExprs,
+        postRenderStrategy: args.postRenderStrategy,
+        waitStrategy: args.waitStrategy,
         dependsOn: args.dependsOn?.map((d) => d.dependency),
         readyExpr: args.readyExpr,
         suspend: args.suspend,

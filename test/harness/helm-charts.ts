@@ -1,6 +1,7 @@
 // Charts for the HelmRelease tests, made of objects an API server without kubelet settles at once
 // (ConfigMaps, Services): versions that install, one whose pre-upgrade hook the API server rejects
-// (a failing upgrade), one with a values schema, and a helm test hook of kind ConfigMap (it passes).
+// (a failing upgrade), one with a values schema, a helm test hook of kind ConfigMap (it passes), and a
+// custom resource (kind Widget, CRD included) whose status a test writes itself.
 import { execFile } from "node:child_process";
 import type { ChartSource } from "./helm-repo";
 import { tool } from "./tools";
@@ -33,6 +34,28 @@ export function strictChart(version = "1.0.0"): ChartSource {
 /** podTestChart is chart "tested": a ConfigMap and a test hook Pod, which never runs without a kubelet (helm test times out). */
 export function podTestChart(version = "1.0.0"): ChartSource {
   return { name: "tested", version, values: "color: blue\n", files: { "templates/configmap.yaml": CONFIGMAP, "templates/tests/pod.yaml": POD_TEST_HOOK } };
+}
+
+const WIDGET_CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+`;
+const WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  size: {{ .Values.size }}\n";
+
+/** widgetChart is chart "widget": the CRD of kind Widget (example.com/v1, in crds/, no status subresource) and a Widget named after the release. */
+export function widgetChart(version = "1.0.0"): ChartSource {
+  return { name: "widget", version, values: "size: 1\n", files: { "crds/widget.yaml": WIDGET_CRD, "templates/widget.yaml": WIDGET } };
 }
 
 /** helmCli runs the real helm against a kubeconfig file and returns stdout (rejects on failure). */

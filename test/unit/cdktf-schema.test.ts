@@ -73,6 +73,7 @@ function everyProp(stack: TerraformStack): void {
   });
   const actionCommon = { timeout: "1m", disableWait: true, disableWaitForJobs: true, disableHooks: true };
   const remediation = { retries: 1, ignoreTestFailures: true, remediateLastFailure: true };
+  const releaseAction = { disableOpenAPIValidation: true, disableSchemaValidation: true, disableTakeOwnership: true, strategy: { name: "RetryOnFailure" as const, retryInterval: "1m" } };
   const db = new HelmRelease(stack, "db", { chartRef: oci });
   new HelmRelease(stack, "hr", {
     chart: { spec: { chart: "app", version: "1.x", sourceRef: charts, reconcileStrategy: "ChartVersion", valuesFiles: ["v.yaml"], ignoreMissingValuesFiles: true } },
@@ -89,13 +90,16 @@ function everyProp(stack: TerraformStack): void {
     values: { a: 1 },
     valuesFrom: [{ kind: "Secret", name: "s", valuesKey: "k", targetPath: "a.b", optional: true, literal: true }],
     driftDetection: { mode: "enabled", ignore: [{ paths: ["/spec"], target: SELECTOR }] },
-    install: { ...actionCommon, remediation, disableOpenAPIValidation: true, replace: true, crds: "Create", createNamespace: true },
-    upgrade: { ...actionCommon, remediation: { ...remediation, strategy: "rollback" }, disableOpenAPIValidation: true, force: true, preserveValues: true, cleanupOnFail: true, crds: "Skip" },
+    install: { ...actionCommon, ...releaseAction, remediation, replace: true, crds: "Create", createNamespace: true },
+    upgrade: { ...actionCommon, ...releaseAction, remediation: { ...remediation, strategy: "rollback" }, chartNameChangeStrategy: "InPlaceUpdate", force: true, preserveValues: true, cleanupOnFail: true, crds: "Skip" },
     test: { enable: true, timeout: "1m", ignoreFailures: true, filters: [{ name: "t", exclude: true }] },
     rollback: { ...actionCommon, force: true, recreate: true, cleanupOnFail: true },
     uninstall: { timeout: "1m", disableHooks: true, keepHistory: true, disableWait: true, deletionPropagation: "orphan" },
     postRenderers: [{ kustomize: { patches: [{ patch: "p", target: SELECTOR }], images: [{ name: "n", newName: "nn", newTag: "t", digest: "d" }] } }],
     commonMetadata: { labels: { a: "b" }, annotations: { c: "d" } },
+    healthCheckExprs: [{ apiVersion: "example.com/v1", kind: "Widget", current: "true", inProgress: "false", failed: "false" }],
+    postRenderStrategy: "nohooks",
+    waitStrategy: { name: "legacy" },
     dependsOn: [db],
     readyExpr: "dep.status.ready",
     suspend: false,

@@ -2,7 +2,7 @@
 // install / upgrade / nothing decision, the preview's object summary.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { decideAction } from "../../src/core/helm/prepare";
+import { chartNameOf, decideAction, validateHelmRelease } from "../../src/core/helm/prepare";
 import { releaseName, shortenName } from "../../src/core/helm/release-name";
 import { countKinds, manifestKinds } from "../../src/core/helm/render";
 import { parsePath, setPath, typedValue } from "../../src/core/helm/strvals";
@@ -99,8 +99,27 @@ describe("install, upgrade or nothing", () => {
       [[p, deployed, "sha256:other", undefined], "upgrade", "values changed"],
       [[p, deployed, "sha256:v", "sha256:old"], "upgrade", "postRenderers or commonMetadata changed"],
       [[p, deployed, "sha256:v", "sha256:c"], "none", "up to date"],
+      [[p, { ...deployed, chart: "old-app-1.1.0" }, "sha256:v", "sha256:c"], "reinstall", "chart name old-app → app (upgrade.chartNameChangeStrategy Reinstall)"],
+      [[{ ...p, chartNameChangeStrategy: "InPlaceUpdate" }, { ...deployed, chart: "old-app-1.1.0", status: "failed" }, undefined, undefined], "upgrade", "chart name old-app → app (upgrade.chartNameChangeStrategy InPlaceUpdate)"],
     ];
     for (const [args, action, reason] of cases) assert.deepEqual(decideAction(...args), { action, reason });
+  });
+});
+
+describe("the chart name of a helm history entry", () => {
+  test("table: the name is what precedes -<semver>, dashes and pre-releases included", () => {
+    const cases: [string, string][] = [["app-1.0.0", "app"], ["my-app-2-10.2.3", "my-app-2"], ["app-1.0.0-rc.1", "app"], ["app-v1.2.3+build.4", "app"]];
+    for (const [chart, name] of cases) assert.equal(chartNameOf(chart), name, chart);
+  });
+});
+
+describe("validation of the strategies", () => {
+  test("the helm 3 CLI's own strategies and Flux's action strategies pass; others are refused naming the field", () => {
+    assert.deepEqual(validateHelmRelease({ postRenderStrategy: "nohooks", waitStrategy: { name: "legacy" }, install: { strategy: { name: "RetryOnFailure", retryInterval: "2m" } }, upgrade: { chartNameChangeStrategy: "InPlaceUpdate" } }), []);
+    const problems = validateHelmRelease({ postRenderStrategy: "separate" as "nohooks", install: { strategy: { name: "RetryOnFailure", retryInterval: "later" } } });
+    assert.equal(problems.length, 2, problems.join("\n"));
+    assert.match(problems.join("\n"), /install\.strategy\.retryInterval/);
+    assert.match(problems.join("\n"), /postRenderStrategy "separate" is not supported: the helm 3 CLI post-renders the chart's objects, never its hooks/);
   });
 });
 

@@ -45,6 +45,28 @@ test("the HelmRelease spec: values parsed from JSON, source references parsed, F
   assert.deepEqual(spec.cluster, { kubeconfig: "apiVersion: v1", context: "prod" });
 });
 
+test("the HelmRelease spec: strategies, ownership and schema switches, chart renames and healthCheckExprs in Flux's names", () => {
+  const upgradeAttrs = inner(hr.attributes.upgrade);
+  const spec = specOf(
+    release({
+      upgrade: {
+        ...nullObject(upgradeAttrs),
+        disable_schema_validation: true,
+        disable_take_ownership: true,
+        strategy: { ...nullObject(inner(upgradeAttrs.strategy)), name: "RetryOnFailure", retry_interval: "2m" },
+        chart_name_change_strategy: "InPlaceUpdate",
+      },
+      health_check_exprs: [{ api_version: "example.com/v1", kind: "Widget", current: "status.ready", in_progress: null, failed: "status.broken" }],
+      post_render_strategy: "nohooks",
+      wait_strategy: { name: "legacy" },
+    }),
+    { cluster: undefined },
+  );
+  assert.deepEqual(spec.upgrade, { disableSchemaValidation: true, disableTakeOwnership: true, strategy: { name: "RetryOnFailure", retryInterval: "2m" }, chartNameChangeStrategy: "InPlaceUpdate" });
+  assert.deepEqual(spec.healthCheckExprs, [{ apiVersion: "example.com/v1", kind: "Widget", current: "status.ready", failed: "status.broken" }]);
+  assert.deepEqual([spec.postRenderStrategy, spec.waitStrategy], ["nohooks", { name: "legacy" }]);
+});
+
 test("HelmRelease validation names the attribute of each problem", () => {
   const cases: [CtyObject, [string, string][]][] = [
     [{ values: "not json" }, [['HelmRelease "web": values is not JSON (Unexpected token \'o\', "not json" is not valid JSON): write values = jsonencode({...})', "values"]]],

@@ -71,9 +71,17 @@ export async function status(s: HelmSession, release: string, namespace: string)
   return JSON.parse(res.stdout) as ReleaseRecord;
 }
 
-/** template renders the chart with the values as `helm template`, hooks included, without post-rendering. */
-export function template(s: HelmSession, t: ReleaseTarget): Promise<string> {
-  return s.helm(["template", t.release, t.chartDir, "--namespace", t.namespace, "--values", t.valuesFile]);
+/** template renders the chart with the values as `helm template`, hooks included, without post-rendering; the action's disableSchemaValidation applies. */
+export function template(s: HelmSession, t: ReleaseTarget, o: { disableSchemaValidation?: boolean } = {}): Promise<string> {
+  return s.helm(["template", t.release, t.chartDir, "--namespace", t.namespace, "--values", t.valuesFile, ...flag(o.disableSchemaValidation, "--skip-schema-validation")]);
+}
+
+/** validationArgs are the flags of the validation and ownership switches install and upgrade share; Flux takes ownership unless disableTakeOwnership. */
+function validationArgs(o: InstallSpec | UpgradeSpec): string[] {
+  return [
+    ...flag(o.disableOpenAPIValidation, "--disable-openapi-validation"), ...flag(o.disableSchemaValidation, "--skip-schema-validation"),
+    ...flag(!o.disableTakeOwnership, "--take-ownership"),
+  ];
 }
 
 /** install runs `helm install` with spec.install's options and returns the release version it made. */
@@ -81,7 +89,7 @@ export async function install(s: HelmSession, t: ReleaseTarget, o: InstallSpec, 
   return record(await s.helm([
     "install", t.release, t.chartDir, "--namespace", t.namespace, "--values", t.valuesFile, ...t.postRender,
     "--timeout", helmDuration(o.timeout ?? t.timeout, "install.timeout"), ...waitArgs(o),
-    ...flag(o.disableHooks, "--no-hooks"), ...flag(o.disableOpenAPIValidation, "--disable-openapi-validation"),
+    ...flag(o.disableHooks, "--no-hooks"), ...validationArgs(o),
     ...flag(o.replace, "--replace"), ...flag(o.createNamespace, "--create-namespace"), ...flag(skipCRDs, "--skip-crds"), "--output", "json",
   ]));
 }
@@ -91,7 +99,7 @@ export async function upgrade(s: HelmSession, t: ReleaseTarget, o: UpgradeSpec):
   return record(await s.helm([
     "upgrade", t.release, t.chartDir, "--namespace", t.namespace, "--values", t.valuesFile, ...t.postRender,
     "--timeout", helmDuration(o.timeout ?? t.timeout, "upgrade.timeout"), ...waitArgs(o), "--history-max", String(t.maxHistory),
-    ...flag(o.disableHooks, "--no-hooks"), ...flag(o.disableOpenAPIValidation, "--disable-openapi-validation"),
+    ...flag(o.disableHooks, "--no-hooks"), ...validationArgs(o),
     ...flag(o.force, "--force"), ...flag(o.preserveValues, "--reuse-values"), ...flag(o.cleanupOnFail, "--cleanup-on-fail"),
     // The chart's crds/ are handled by the crds policy, never by helm upgrade.
     "--skip-crds", "--output", "json",

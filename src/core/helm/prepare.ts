@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseDuration } from "../duration";
 import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { connect, isNotFound, type ClusterConnection } from "../kube/client";
+import { validateHealthCheckExprs } from "../kube/health/cel";
 import { validateIgnoreRules } from "../kube/ssa/ignore";
 import type { ResourceManager } from "../kube/ssa/manager";
 import type { ReconcileContext } from "../reconcile/context";
@@ -31,12 +32,18 @@ export interface Prepared {
   secretValues: boolean;
   /** What the post-renderer does (target.postRender runs it for helm). */
   post: PostRenderSpec;
+  /** upgrade.chartNameChangeStrategy. @default "Reinstall" */
+  chartNameChangeStrategy?: "Reinstall" | "InPlaceUpdate";
   m: ResourceManager;
   cluster: ClusterConnection;
 }
 
 const oneOf = (field: string, v: unknown, allowed: unknown[]) =>
   v === undefined || allowed.includes(v) ? [] : [`${field} "${String(v)}" must be one of ${allowed.join(", ")}`];
+
+/** helm3Only refuses a value other than the one the helm 3 CLI behaves as, saying why. */
+const helm3Only = (field: string, v: string | undefined, only: string, why: string) =>
+  v === undefined || v === only ? [] : [`${field} "${v}" is not supported: ${why}; set ${field} to "${only}" or remove it`];
 
 /** validateHelmRelease returns the problems of a spec, each naming its field. */
 export function validateHelmRelease(spec: HelmReleaseSpec): string[] {
@@ -45,7 +52,8 @@ export function validateHelmRelease(spec: HelmReleaseSpec): string[] {
   if (spec.storageNamespace && spec.storageNamespace !== target) {
     problems.push(`storageNamespace "${spec.storageNamespace}" must equal targetNamespace "${target}": the helm CLI stores a release in its own namespace; remove storageNamespace`);
   }
-  for (const [field, v] of [["timeout", spec.timeout], ["install.timeout", spec.install?.timeout], ["upgrade.timeout", spec.upgrade?.timeout], ["test.timeout", spec.test?.timeout], ["rollback.timeout", spec.rollback?.timeout], ["uninstall.timeout", spec.uninstall?.timeout]] as const) {
+  for (const [field, v] of [["timeout", spec.timeout], ["install.timeout", spec.install?.timeout], ["upgrade.timeout", spec.upgrade?.timeout],
+    ["install.strategy.retryInterval", spec.install?.strategy?.retryInterval], ["upgrade.strategy.retryInterval", spec.upgrade?.strategy?.retryInterval], ["test.timeout", spec.test?.timeout], ["rollback.timeout", spec.rollback?.timeout], ["uninstall.timeout", spec.uninstall?.timeout]] as const) {
     try {
       if (v !== undefined) parseDuration(v, field);
     } catch (err) {
@@ -56,8 +64,15 @@ export function validateHelmRelease(spec: HelmReleaseSpec): string[] {
   problems.push(...oneOf("install.crds", spec.install?.crds, ["Skip", "Create", "CreateReplace"]));
   problems.push(...oneOf("upgrade.crds", spec.upgrade?.crds, ["Skip", "Create", "CreateReplace"]));
   problems.push(...oneOf("upgrade.remediation.strategy", spec.upgrade?.remediation?.strategy, ["rollback", "uninstall"]));
+  for (const action of ["install", "upgrade"] as const) {
+    problems.push(...oneOf(`${action}.strategy.name`, spec[action]?.strategy?.name, ["RemediateOnFailure", "RetryOnFailure"]));
+  }
+  problems.push(...oneOf("upgrade.chartNameChangeStrategy", spec.upgrade?.chartNameChangeStrategy, ["Reinstall", "InPlaceUpdate"]));
   problems.push(...oneOf("uninstall.deletionPropagation", spec.uninstall?.deletionPropagation, ["background", "foreground", "orphan"]));
   if (spec.maxHistory !== undefined && (!Number.isInteger(spec.maxHistory) || spec.maxHistory < 0)) problems.push(`maxHistory ${spec.maxHistory} must be a whole number >= 0`);
+  problems.push(...helm3Only("postRenderStrategy", spec.postRenderStrategy, "nohooks", "the helm 3 CLI post-renders the chart's objects, never its hooks"));
+  problems.push(...helm3Only("waitStrategy.name", spec.waitStrategy?.name, "legacy", "the helm 3 CLI waits with --wait, the legacy waiter"));
+  problems.push(...validateHealthCheckExprs(spec.healthCheckExprs ?? []));
   try {
     validateIgnoreRules(spec.driftDetection?.ignore);
   } catch (err) {
@@ -136,25 +151,36 @@ export async function prepare(name: string, spec: HelmReleaseSpec, s: HelmSessio
   };
   return {
     object, target, chart, metadata: unpacked.metadata, values: composed.values, valuesDigest: valuesDigest(composed.values),
-    configDigest: configDigest(spec), secretValues: composed.fromSecret, post, m, cluster,
+    configDigest: configDigest(spec), secretValues: composed.fromSecret, post, m, cluster, chartNameChangeStrategy: spec.upgrade?.chartNameChangeStrategy,
   };
 }
 
-/** ReleaseAction is what a reconcile does to the release. */
-export type ReleaseAction = "install" | "upgrade" | "none";
+/** ReleaseAction is what a reconcile does to the release; "reinstall" uninstalls it, then installs. */
+export type ReleaseAction = "install" | "upgrade" | "reinstall" | "none";
+
+/** chartNameOf is the chart name of a `helm history` chart, `<name>-<version>`. */
+export function chartNameOf(chart: string): string {
+  return /^(.*)-v?\d+\.\d+\.\d+/.exec(chart)?.[1] ?? chart;
+}
 
 /**
  * decideAction compares the release's last version with the desired chart and values: no release (or
- * an uninstalled one) installs; a failed or pending release, another chart version, other values or
- * other post-render settings upgrade; otherwise nothing.
+ * an uninstalled one) installs; another chart name reinstalls (upgrade.chartNameChangeStrategy
+ * Reinstall, the default) or upgrades (InPlaceUpdate); a failed or pending release, another chart
+ * version, other values or other post-render settings upgrade; otherwise nothing.
  */
 export function decideAction(
-  p: Pick<Prepared, "metadata" | "valuesDigest" | "configDigest">,
+  p: Pick<Prepared, "metadata" | "valuesDigest" | "configDigest" | "chartNameChangeStrategy">,
   last: ReleaseInfo | undefined,
   deployedValuesDigest: string | undefined,
   previousConfigDigest: string | undefined,
 ): { action: ReleaseAction; reason: string } {
   if (!last || last.status === "uninstalled") return { action: "install", reason: "no release exists" };
+  const lastName = chartNameOf(last.chart);
+  if (lastName !== p.metadata.name) {
+    const strategy = p.chartNameChangeStrategy ?? "Reinstall";
+    return { action: strategy === "Reinstall" ? "reinstall" : "upgrade", reason: `chart name ${lastName} → ${p.metadata.name} (upgrade.chartNameChangeStrategy ${strategy})` };
+  }
   if (last.status !== "deployed") return { action: "upgrade", reason: `the release's last version is ${last.status}` };
   const wanted = `${p.metadata.name}-${p.metadata.version}`;
   if (last.chart !== wanted) return { action: "upgrade", reason: `chart ${last.chart} → ${wanted}` };

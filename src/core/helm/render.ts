@@ -9,9 +9,9 @@ import { parseRendered, postRenderObjects, type PostRenderSpec } from "./post-re
 /** isHook reports whether a rendered object is a Helm hook. */
 export const isHook = (o: KubeObject) => Boolean(o.metadata?.annotations?.["helm.sh/hook"]);
 
-/** renderRelease renders the release's objects as install or upgrade would make them, hooks left out. */
-export async function renderRelease(s: HelmSession, t: actions.ReleaseTarget, post: PostRenderSpec): Promise<KubeObject[]> {
-  const objects = parseRendered(await actions.template(s, t)).filter((o) => !isHook(o));
+/** renderRelease renders the release's objects as install or upgrade (with that action's options) would make them, hooks left out. */
+export async function renderRelease(s: HelmSession, t: actions.ReleaseTarget, post: PostRenderSpec, o: { disableSchemaValidation?: boolean } = {}): Promise<KubeObject[]> {
+  const objects = parseRendered(await actions.template(s, t, o)).filter((x) => !isHook(x));
   return postRenderObjects(objects, post, s.dir);
 }
 

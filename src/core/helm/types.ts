@@ -1,6 +1,7 @@
 // HelmRelease spec types: Flux's helm.toolkit.fluxcd.io/v2 fields, as plain data.
 import type { CommonMetadata } from "../build/post-build";
 import type { ClusterConnection } from "../kube/client";
+import type { HealthCheckExpr } from "../kube/health/cel";
 import type { ClusterAccess } from "../kube/remote";
 import type { IgnoreRule } from "../kube/ssa/ignore";
 import type { DependsOnSpec } from "../reconcile/depends-on";
@@ -24,7 +25,7 @@ export interface Remediation {
   strategy?: "rollback" | "uninstall";
 }
 
-/** ActionDisable are the disable* switches of install, upgrade and rollback. */
+/** ActionCommon are the timeout and disable* switches of install, upgrade and rollback. */
 interface ActionCommon {
   /** Action timeout, a duration like "5m". @default spec.timeout */
   timeout?: string;
@@ -36,10 +37,32 @@ interface ActionCommon {
   disableHooks?: boolean;
 }
 
-/** InstallSpec is Flux's spec.install. */
-export interface InstallSpec extends ActionCommon {
-  remediation?: Omit<Remediation, "strategy">;
+/**
+ * ActionStrategy is Flux's install.strategy / upgrade.strategy: what a failed action does.
+ * RemediateOnFailure remediates as `remediation` says; RetryOnFailure leaves the failed release as it
+ * is (no uninstall, no rollback) and the next run retries.
+ */
+export interface ActionStrategy {
+  /** @default "RemediateOnFailure" */
+  name: "RemediateOnFailure" | "RetryOnFailure";
+  /** Flux's wait between retries. A one-shot run has no schedule: the next preview/up (plan/apply) is the retry. Accepted as a duration and otherwise unused. @default "5m" */
+  retryInterval?: string;
+}
+
+/** ReleaseActionSpec are the fields install and upgrade share. */
+interface ReleaseActionSpec extends ActionCommon {
+  /** Do not validate the rendered objects against the API server's OpenAPI schema. @default false */
   disableOpenAPIValidation?: boolean;
+  /** Do not validate the values against the chart's values.schema.json (`--skip-schema-validation`). @default false */
+  disableSchemaValidation?: boolean;
+  /** Do not take ownership of existing objects that Helm does not own (Flux takes them, `--take-ownership`). @default false */
+  disableTakeOwnership?: boolean;
+  strategy?: ActionStrategy;
+}
+
+/** InstallSpec is Flux's spec.install. */
+export interface InstallSpec extends ReleaseActionSpec {
+  remediation?: Omit<Remediation, "strategy">;
   /** Re-use the name of a deleted release that is still in history. @default false */
   replace?: boolean;
   /** @default "Create" */
@@ -49,9 +72,10 @@ export interface InstallSpec extends ActionCommon {
 }
 
 /** UpgradeSpec is Flux's spec.upgrade. */
-export interface UpgradeSpec extends ActionCommon {
+export interface UpgradeSpec extends ReleaseActionSpec {
   remediation?: Remediation;
-  disableOpenAPIValidation?: boolean;
+  /** What a change of the chart's name does: "Reinstall" uninstalls the release and installs it again, "InPlaceUpdate" upgrades it. @default "Reinstall" */
+  chartNameChangeStrategy?: "Reinstall" | "InPlaceUpdate";
   /** Replace objects that cannot be patched (delete and re-create). @default false */
   force?: boolean;
   /** Re-use the release's last values and merge the new ones on top. @default false */
@@ -132,6 +156,12 @@ export interface HelmReleaseSpec extends ValuesSpec, DependsOnSpec, ClusterAcces
   uninstall?: UninstallSpec;
   postRenderers?: PostRenderer[];
   commonMetadata?: CommonMetadata;
+  /** Which rendered objects go through the post-renderers. Only "nohooks" (objects, not hooks) is possible with the helm 3 CLI. @default "nohooks" */
+  postRenderStrategy?: "nohooks";
+  /** How install, upgrade and rollback wait. Only "legacy" (helm 3's --wait) is possible with the helm 3 CLI. @default {name: "legacy"} */
+  waitStrategy?: { name: "legacy" };
+  /** CEL health rules for custom kinds: after an install or upgrade that waits, the release's matching objects must be Current, else the action fails (and is remediated). */
+  healthCheckExprs?: HealthCheckExpr[];
   /** Plan and apply nothing. @default false */
   suspend?: boolean;
 }

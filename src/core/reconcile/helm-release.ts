@@ -75,11 +75,12 @@ async function session(object: ObjectRef, spec: HelmReleaseSpec, ctx: ReconcileC
   }
 }
 
-/** renderError turns a failure of helm template into a FluxiacError naming the HelmRelease and what to fix. */
-function renderError(object: ObjectRef, p: Prepared, err: unknown): FluxiacError {
+/** renderError turns a failure of helm template into a FluxiacError naming the HelmRelease and what to fix; a schema failure also names the action's switch. */
+function renderError(object: ObjectRef, p: Prepared, action: ReleaseAction, err: unknown): FluxiacError {
   if (err instanceof FluxiacError) return err;
   const msg = errorMessage(err).replace(/^helm template failed: /, "");
-  return new FluxiacError(object, "BuildFailed", `rendering chart ${p.metadata.name} ${p.metadata.version} with the values failed: ${msg}; fix values or valuesFrom (or the chart)`);
+  const schema = /values don't meet the specifications of the schema/.test(msg) ? `, or set ${action === "upgrade" ? "upgrade" : "install"}.disableSchemaValidation` : "";
+  return new FluxiacError(object, "BuildFailed", `rendering chart ${p.metadata.name} ${p.metadata.version} with the values failed: ${msg}; fix values or valuesFrom (or the chart)${schema}`);
 }
 
 /** ReleaseState is the release in the cluster as a plan or apply found it. */
@@ -155,9 +156,9 @@ export async function planHelmRelease(name: string, spec: HelmReleaseSpec, previ
       found = await guard(object, () => drift(p, spec, state));
     } else {
       try {
-        objects = countKinds(await renderRelease(s, p.target, p.post));
+        objects = countKinds(await renderRelease(s, p.target, p.post, actionSpec(spec, action)));
       } catch (err) {
-        throw renderError(object, p, err);
+        throw renderError(object, p, action, err);
       }
     }
     plans.put(planKey(name, spec), { chart: p.chart, valuesDigest: p.valuesDigest, configDigest: p.configDigest, state, rendered: action !== "none", drifted: found });
@@ -168,13 +169,18 @@ export async function planHelmRelease(name: string, spec: HelmReleaseSpec, previ
   });
 }
 
-/** guard turns a failure to talk to the cluster through helm or the API into a FluxiacError. */
+/** actionSpec is spec.install or spec.upgrade, as the action says. */
+const actionSpec = (spec: HelmReleaseSpec, action: ReleaseAction) => (action === "upgrade" ? spec.upgrade : spec.install) ?? {};
+
+/** guard turns a failure to talk to the cluster through helm or the API into a FluxiacError; a permission error says whose permission to grant. */
 async function guard<T>(object: ObjectRef, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof FluxiacError) throw err;
-    throw new FluxiacError(object, "ClusterUnavailable", `${errorMessage(err)}; check kubeconfig and that the API server is running`);
+    const msg = errorMessage(err);
+    const hint = /\bforbidden\b/.test(msg) ? "grant that permission to the user helm acts as (RBAC of serviceAccountName, or the user of kubeConfig)" : "check kubeconfig and that the API server is running";
+    throw new FluxiacError(object, "ClusterUnavailable", `${msg}; ${hint}`);
   }
 }
 
@@ -264,20 +270,24 @@ export async function applyHelmRelease(name: string, spec: HelmReleaseSpec, prev
     }
     // Render first (unless the plan just did): a chart or values helm refuses fail here, naming the values, before the release changes.
     if (!planned?.rendered) {
-      await renderRelease(s, p.target, p.post).catch((err) => {
-        throw renderError(object, p, err);
+      await renderRelease(s, p.target, p.post, actionSpec(spec, action)).catch((err) => {
+        throw renderError(object, p, action, err);
       });
     }
     ctx.log.info(`${subject}: ${action} of release ${p.target.namespace}/${p.target.release} with chart ${p.metadata.name} ${p.metadata.version} (${reason})`);
-    const installing = action === "install";
+    const installing = action === "install" || action === "reinstall";
     const policy = installing ? (spec.install?.crds ?? "Create") : (spec.upgrade?.crds ?? "Skip");
-    const run = { s, t: { ...p.target }, spec, log: ctx.log, subject, skipCRDs: false };
+    const run = { s, t: { ...p.target }, spec, m: p.m, log: ctx.log, subject, skipCRDs: false };
     let made: actions.ReleaseRecord;
     try {
+      if (action === "reinstall") {
+        ctx.log.info(`${subject}: uninstalling release ${p.target.namespace}/${p.target.release} before installing chart ${p.metadata.name} (upgrade.chartNameChangeStrategy Reinstall)`);
+        await actions.uninstall(s, p.target, spec.uninstall ?? {});
+      }
       run.skipCRDs = await applyCRDs(p, policy, installing);
       if (installing) {
         // A release uninstalled with keepHistory keeps its name: install replaces it.
-        const replace = last?.status === "uninstalled" || spec.install?.replace;
+        const replace = last?.status === "uninstalled" || action === "reinstall" || spec.install?.replace;
         made = await installRelease({ ...run, spec: { ...spec, install: { ...spec.install, replace } } });
       } else {
         const deployed = [...state.hist].reverse().find((h) => h.status === "deployed" || h.status === "superseded");

@@ -11,7 +11,7 @@ import { changedFields, context, initFailed, ownUnknowns, rethrow, type Props } 
 const SPEC_FIELDS = [
   "chart", "chartRef", "releaseName", "targetNamespace", "storageNamespace", "namespace", "kubeConfig", "serviceAccountName",
   "timeout", "maxHistory", "values", "valuesFrom", "driftDetection", "install", "upgrade", "test", "rollback", "uninstall",
-  "postRenderers", "commonMetadata", "dependsOn", "readyExpr", "suspend",
+  "postRenderers", "commonMetadata", "healthCheckExprs", "postRenderStrategy", "waitStrategy", "dependsOn", "readyExpr", "suspend",
 ] as const;
 
 /** STATUS_FIELDS are the outputs apply records; the release's name and namespace are recorded as helmReleaseName and releaseNamespace (releaseName and namespace are inputs). */

@@ -1,5 +1,5 @@
 // Attribute groups several resources share.
-import { obj, str, strMap, type Attributes } from "../schema";
+import { obj, objList, str, strMap, type Attributes } from "../schema";
 
 /** tlsAttr is Flux's certSecretRef keys as PEM values (ca.crt, tls.crt, tls.key). Sensitive. */
 export const tlsAttr = obj(
@@ -26,3 +26,12 @@ export function clusterAccessAttributes(acts: string): Attributes {
 
 /** commonMetadataAttr is Flux's commonMetadata: labels and annotations set on every object. */
 export const commonMetadataAttr = obj("Labels and annotations set on every object.", { labels: strMap("Labels."), annotations: strMap("Annotations.") });
+
+/** healthCheckExprsAttr is Flux's healthCheckExprs: CEL health rules for custom kinds (Kustomization, HelmRelease). */
+export const healthCheckExprsAttr = objList("CEL health rules for custom kinds.", {
+  api_version: str("API group and version of the kind.", { required: true }),
+  kind: str("Kind; without it, every kind of the group."),
+  current: str("CEL: true when healthy.", { required: true }),
+  in_progress: str("CEL: true while progressing."),
+  failed: str("CEL: true when failed."),
+});

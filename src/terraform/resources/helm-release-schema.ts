@@ -1,6 +1,6 @@
 // fluxiac_helm_release's attributes: Flux's HelmRelease fields in snake_case (the Pulumi HelmRelease
 // arguments), and what plan and apply record (plan, chart_version, values_digest, revision, status, drift).
-import { clusterAccessAttributes, commonMetadataAttr } from "./common";
+import { clusterAccessAttributes, commonMetadataAttr, healthCheckExprsAttr } from "./common";
 import { bool, computedObject, num, obj, objList, str, strList, type Attributes } from "../schema";
 
 const selector = obj("Which objects: every set field must match (group, version, kind, name and namespace are regular expressions).", {
@@ -18,6 +18,17 @@ const actionCommon = {
   disable_wait: bool("Do not wait for resources to be ready. Default false."),
   disable_wait_for_jobs: bool("Do not wait for Jobs to complete. Default false."),
   disable_hooks: bool("Do not run hooks. Default false."),
+};
+
+/** releaseAction are the fields install and upgrade share beyond actionCommon. */
+const releaseAction = {
+  disable_open_api_validation: bool("Skip OpenAPI validation. Default false."),
+  disable_schema_validation: bool("Skip validating the values against the chart's values.schema.json. Default false."),
+  disable_take_ownership: bool("Do not take ownership of existing objects Helm does not own (Flux takes them). Default false."),
+  strategy: obj("What a failed action does.", {
+    name: str('"RemediateOnFailure" (default: remediate as remediation says) or "RetryOnFailure" (leave the release failed; the next apply retries).', { required: true }),
+    retry_interval: str('Flux\'s wait between retries; accepted, unused: the next apply is the retry. Default "5m".'),
+  }),
 };
 
 const remediation = {
@@ -65,16 +76,17 @@ export const specAttributes: Attributes = {
   }),
   install: obj("Flux's spec.install.", {
     ...actionCommon,
+    ...releaseAction,
     remediation: obj("What a failed install does.", remediation),
-    disable_open_api_validation: bool("Skip OpenAPI validation. Default false."),
     replace: bool("Re-use the name of a deleted release still in history. Default false."),
     crds: str('"Skip", "Create" (default) or "CreateReplace".'),
     create_namespace: bool("Create target_namespace when missing. Default false."),
   }),
   upgrade: obj("Flux's spec.upgrade.", {
     ...actionCommon,
+    ...releaseAction,
     remediation: obj("What a failed upgrade does.", { ...remediation, strategy: str('"rollback" (default) or "uninstall".') }),
-    disable_open_api_validation: bool("Skip OpenAPI validation. Default false."),
+    chart_name_change_strategy: str('What a change of the chart\'s name does: "Reinstall" (default: uninstall, then install) or "InPlaceUpdate" (upgrade).'),
     force: bool("Replace objects that cannot be patched. Default false."),
     preserve_values: bool("Re-use the release's last values. Default false."),
     cleanup_on_fail: bool("Delete objects a failed upgrade created. Default false."),
@@ -101,6 +113,9 @@ export const specAttributes: Attributes = {
     }),
   }),
   common_metadata: commonMetadataAttr,
+  health_check_exprs: healthCheckExprsAttr,
+  post_render_strategy: str('Which rendered objects the post-renderers see: only "nohooks" (the chart\'s objects, not its hooks; the helm 3 CLI\'s way). Default "nohooks".'),
+  wait_strategy: obj("How actions wait: only name \"legacy\" (helm 3's --wait).", { name: str('"legacy".', { required: true }) }),
   dependencies: strList("HelmReleases (or Kustomizations) deployed first (Flux's dependsOn): each one's `dependency` attribute."),
   ready_expr: str("CEL over dep and self that replaces the readiness check of dependencies."),
   suspend: bool("Plan and apply nothing. Default false."),
@@ -111,7 +126,7 @@ export const attributes: Attributes = {
   name: str("The HelmRelease's name. Changing it replaces the resource.", { required: true, replace: true }),
   ...specAttributes,
   id: str("<namespace>/<name>, also the import id.", { computed: true }),
-  plan: computedObject("What the plan found: action (install, upgrade, none) and why, the chart and its version, the values digest, drifted objects and the rendered objects by kind.", {
+  plan: computedObject("What the plan found: action (install, upgrade, reinstall, none) and why, the chart and its version, the values digest, drifted objects and the rendered objects by kind.", {
     action: "string",
     reason: "string",
     release: "string",

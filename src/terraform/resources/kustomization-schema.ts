@@ -1,6 +1,6 @@
 // fluxiac_kustomization's attributes: Flux's Kustomization fields in snake_case, and what plan and apply
 // record (plan, inventory, last_applied_revision, drift).
-import { clusterAccessAttributes, commonMetadataAttr } from "./common";
+import { clusterAccessAttributes, commonMetadataAttr, healthCheckExprsAttr } from "./common";
 import { bool, computedObject, obj, objList, str, strList, strMap, type Attributes } from "../schema";
 
 const selector = obj("Which objects: every set field must match (group, version, kind, name and namespace are regular expressions).", {
@@ -33,13 +33,7 @@ export const specAttributes: Attributes = {
     name: str("Name.", { required: true }),
     namespace: str("Namespace; omit for cluster-scoped kinds."),
   }),
-  health_check_exprs: objList("CEL health rules for custom kinds.", {
-    api_version: str("API group and version of the kind.", { required: true }),
-    kind: str("Kind; without it, every kind of the group."),
-    current: str("CEL: true when healthy.", { required: true }),
-    in_progress: str("CEL: true while progressing."),
-    failed: str("CEL: true when failed."),
-  }),
+  health_check_exprs: healthCheckExprsAttr,
   timeout: str('How long health checks and WaitForTermination wait. Default "5m".'),
   dependencies: strList(
     "Kustomizations applied first (Flux's dependsOn): each one's `dependency` attribute. This one applies only once they are ready; add them to depends_on too if you want Terraform to order unrelated changes.",
