@@ -6,9 +6,10 @@
 import type { BootstrapGitSpec, BootstrapGitStatus, DeployKey, DeployKeyAlgorithm } from "../../core/bootstrap/types";
 import { FluxiacError, errorMessage } from "../../core/errors";
 import type { BootstrapGitChanges } from "../../core/reconcile/bootstrap-git";
+import type { ImportedBootstrapGit } from "../../core/reconcile/bootstrap-git-import";
 import { hasUnknown, UNKNOWN, type CtyObject } from "../cty";
 import { error } from "../diagnostics";
-import { engineProps, snake } from "../schema";
+import { engineProps, nullObject, snake } from "../schema";
 import { attributes, specAttributes } from "./bootstrap-git-schema";
 import type { CallContext, ResourceType } from "./resource";
 
@@ -80,7 +81,12 @@ function statusOf(prior: CtyObject | null, ctx: CallContext): BootstrapGitStatus
   const { secret, sync } = bootstrap();
   const spec = specOf(prior, ctx);
   const data = secret.secretData(spec, spec.auth?.knownHosts);
-  return { revision: (prior.revision as string | null) ?? undefined, path: sync.normalizePath(spec.path), secretDigest: Object.keys(data).length ? secret.dataDigest(data) : undefined };
+  return {
+    revision: (prior.revision as string | null) ?? undefined,
+    path: sync.normalizePath(spec.path),
+    secretDigest: Object.keys(data).length ? secret.dataDigest(data) : undefined,
+    secretName: spec.secretName ?? "flux-system",
+  };
 }
 
 /** syncOf is what the self-management loop reconciles: the path, without the objects meant for Flux's controllers. */
@@ -169,7 +175,34 @@ export const bootstrapGit: ResourceType = {
     return { state };
   },
 
-  async importState(id) {
-    throw new FluxiacError({ kind, name: id }, "ValidationFailed", "import is not needed: apply adopts a bootstrapped repository and cluster without a commit (and takes a generated deploy key back from the Secret)");
+  async importState(id, ctx) {
+    const [namespace, name] = id.includes("/") ? id.split("/", 2) : [null, id];
+    if (!name || namespace === "") throw new FluxiacError({ kind, name: id }, "ValidationFailed", "import id must be <namespace>/<name>, or <name> when the configuration leaves namespace unset (flux-system)");
+    const imported = await require("../../core/reconcile/bootstrap-git-import").importBootstrapGit(name, namespace ?? "flux-system", ctx.cluster, ctx) as ImportedBootstrapGit;
+    const s = imported.spec;
+    const state: CtyObject = {
+      ...nullObject(attributes),
+      name,
+      namespace,
+      url: s.url,
+      path: s.path,
+      // Defaults stay null, as a configuration that leaves them out has them.
+      branch: s.branch === "main" ? null : (s.branch ?? null),
+      secret_name: s.secretName === "flux-system" ? null : (s.secretName ?? null),
+      auth: s.auth ? { username: s.auth.username ?? null, password: s.auth.password ?? null, bearer_token: s.auth.bearerToken ?? null, identity: s.auth.identity ?? null, known_hosts: s.auth.knownHosts ?? null } : null,
+      tls: s.tls ? { ca_cert: s.tls.caCert ?? null, cert: null, key: null } : null,
+      known_hosts: s.auth?.knownHosts ?? null,
+    };
+    const spec = specOf(state, ctx);
+    return {
+      state: {
+        ...state,
+        id: idOf(state),
+        plan: summary(imported.revision, { files: [], namespace: "unchanged", secret: "unchanged", cluster: [] }),
+        revision: imported.revision,
+        repository_files: imported.repositoryFiles,
+        sync: syncOf(spec),
+      },
+    };
   },
 };
