@@ -1,6 +1,6 @@
 // BootstrapGit's secretName, kustomizationOverride and commitMessageAppendix against real Git servers (SSH,
-// HTTPS) and a real API server: a custom Secret name end to end and a rename, an override with a patch that
-// a second run leaves alone, an invalid override refused before any push, and the appendix in `git log`.
+// HTTPS) and a real API server: a custom Secret name end to end and a rename, import over SSH, an override
+// with a patch that a second run leaves alone, an invalid override refused before any push, and the appendix in `git log`.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,6 +11,7 @@ import { parseAllDocuments } from "yaml";
 import { ArtifactStore } from "../../src/core/artifact/store";
 import { type Logger } from "../../src/core/log";
 import { applyBootstrapGit, planBootstrapGit, validateBootstrapGit } from "../../src/core/reconcile/bootstrap-git";
+import { importBootstrapGit } from "../../src/core/reconcile/bootstrap-git-import";
 import type { BootstrapGitSpec } from "../../src/core/bootstrap/types";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
@@ -118,6 +119,17 @@ describe("BootstrapGit options", () => {
       assert.equal(moved.changes.secret, "create");
       assert.ok(await secret(ns, "hand-made"), "a Secret fluxiac did not create is kept");
       assert.ok(logs.some((l) => l.includes("Secret flux-named/hand-made was not created by fluxiac for this path and is kept")));
+    });
+
+    test("import reads the bootstrap back over SSH from the one annotated Secret; two of them are an error naming both", async () => {
+      const err = await importBootstrapGit("flux-system", ns, { kubeconfig: cp.kubeconfig }, ctx()).then(() => undefined, (e: Error) => e);
+      assert.match(String(err?.message), /BootstrapGit "flux-system": namespace "flux-named" has several bootstrap Secrets \(back-again, hand-made\): delete the ones no longer used, then import again/);
+      await core.deleteNamespacedSecret({ name: "hand-made", namespace: ns });
+      const imported = await importBootstrapGit("flux-system", ns, { kubeconfig: cp.kubeconfig }, ctx());
+      assert.deepEqual(imported.spec, { url: repo.sshUrl, path: "clusters/prod", branch: "main", secretName: "back-again", auth: { identity: git.sshIdentity, knownHosts: git.knownHosts } });
+      assert.equal(imported.revision, `main@sha1:${await repo.head()}`);
+      assert.deepEqual(Object.keys(imported.repositoryFiles).sort(), ["clusters/prod/flux-system/gotk-sync.yaml", "clusters/prod/flux-system/kustomization.yaml"]);
+      assert.equal(imported.repositoryFiles["clusters/prod/flux-system/gotk-sync.yaml"], await show(repo, "clusters/prod/flux-system/gotk-sync.yaml"));
     });
   });
 

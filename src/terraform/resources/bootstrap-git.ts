@@ -1,8 +1,9 @@
 // fluxiac_bootstrap_git: `flux bootstrap git`, idempotently. The plan reads the branch and the cluster and
 // says what would be committed and created; the apply commits, pushes and writes the Secret (in controllers
-// mode it applies Flux); destroy honours delete_git_manifests and keep_namespace. The deploy key is made at
-// plan time once and kept in state (deploy_key_private, sensitive). In fluxiac mode the self-management
-// loop is the user's own fluxiac_git_repository and fluxiac_kustomization, wired to the `sync` attribute.
+// mode it applies Flux); destroy honours delete_git_manifests and keep_namespace; import reads the
+// bootstrapped namespace and branch. The deploy key is made at plan time once and kept in state
+// (deploy_key_private, sensitive). In fluxiac mode the self-management loop is the user's own
+// fluxiac_git_repository and fluxiac_kustomization, wired to the `sync` attribute.
 import type { BootstrapGitSpec, BootstrapGitStatus, DeployKey, DeployKeyAlgorithm } from "../../core/bootstrap/types";
 import { FluxiacError, errorMessage } from "../../core/errors";
 import type { BootstrapGitChanges } from "../../core/reconcile/bootstrap-git";
@@ -176,8 +177,9 @@ export const bootstrapGit: ResourceType = {
   },
 
   async importState(id, ctx) {
-    const [namespace, name] = id.includes("/") ? id.split("/", 2) : [null, id];
-    if (!name || namespace === "") throw new FluxiacError({ kind, name: id }, "ValidationFailed", "import id must be <namespace>/<name>, or <name> when the configuration leaves namespace unset (flux-system)");
+    const parts = id.split("/");
+    const [namespace, name] = parts.length === 2 ? parts : [null, parts[0]];
+    if (parts.length > 2 || !name || namespace === "") throw new FluxiacError({ kind, name: id }, "ValidationFailed", "import id must be <namespace>/<name>, or <name> when the configuration leaves namespace unset (flux-system)");
     const imported = await require("../../core/reconcile/bootstrap-git-import").importBootstrapGit(name, namespace ?? "flux-system", ctx.cluster, ctx) as ImportedBootstrapGit;
     const s = imported.spec;
     const state: CtyObject = {
