@@ -7,7 +7,6 @@
 import type { BootstrapGitSpec, BootstrapGitStatus, DeployKey, DeployKeyAlgorithm } from "../../core/bootstrap/types";
 import { FluxiacError, errorMessage } from "../../core/errors";
 import type { BootstrapGitChanges } from "../../core/reconcile/bootstrap-git";
-import type { ImportedBootstrapGit } from "../../core/reconcile/bootstrap-git-import";
 import { hasUnknown, UNKNOWN, type CtyObject } from "../cty";
 import { error } from "../diagnostics";
 import { engineProps, nullObject, snake } from "../schema";
@@ -21,6 +20,7 @@ type Keys = { deploy_key_public: string | null; deploy_key_private: string | nul
 const KEY_NAMES = ["deploy_key_public", "deploy_key_private", "known_hosts"] as const;
 
 const engine = (): typeof import("../../core/reconcile/bootstrap-git") => require("../../core/reconcile/bootstrap-git");
+const importer = (): typeof import("../../core/reconcile/bootstrap-git-import") => require("../../core/reconcile/bootstrap-git-import");
 const bootstrap = () => ({
   deployKey: require("../../core/bootstrap/deploy-key") as typeof import("../../core/bootstrap/deploy-key"),
   secret: require("../../core/bootstrap/secret") as typeof import("../../core/bootstrap/secret"),
@@ -180,7 +180,8 @@ export const bootstrapGit: ResourceType = {
     const parts = id.split("/");
     const [namespace, name] = parts.length === 2 ? parts : [null, parts[0]];
     if (parts.length > 2 || !name || namespace === "") throw new FluxiacError({ kind, name: id }, "ValidationFailed", "import id must be <namespace>/<name>, or <name> when the configuration leaves namespace unset (flux-system)");
-    const imported = await require("../../core/reconcile/bootstrap-git-import").importBootstrapGit(name, namespace ?? "flux-system", ctx.cluster, ctx) as ImportedBootstrapGit;
+    // The import reads the provider's cluster: a resource's own kubeconfig is not known yet.
+    const imported = await importer().importBootstrapGit(name, namespace ?? "flux-system", ctx.cluster, ctx);
     const s = imported.spec;
     const state: CtyObject = {
       ...nullObject(attributes),
