@@ -42,6 +42,7 @@ export { composeValues, mergeMaps, valuesDigest, ValuesError, type Values, type 
 export { releaseName, shortenName } from "./core/helm/release-name";
 export type { PostRenderer, PostRenderSpec } from "./core/helm/post-render";
 export * from "./core/reconcile/bootstrap-git";
+export { importBootstrapGit, type ImportedBootstrapGit } from "./core/reconcile/bootstrap-git-import";
 export * from "./core/bootstrap/types";
 export { scanKnownHosts, publicKeyOf } from "./core/bootstrap/deploy-key";
 export { syncManifest, syncObjects, kustomizationManifest, componentsManifest, fluxDir, type SyncOptions } from "./core/bootstrap/sync-manifests";

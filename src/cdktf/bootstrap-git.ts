@@ -63,6 +63,12 @@ export interface BootstrapGitProps extends ObjectProps {
   readonly deleteGitManifests?: boolean | IResolvable;
   /** On destroy, keep the namespace. @default true */
   readonly keepNamespace?: boolean | IResolvable;
+  /** Name of the Secret with the credentials and of gotk-sync.yaml's `secretRef`; a change moves the credentials. @default "flux-system" */
+  readonly secretName?: string;
+  /** The whole `<path>/flux-system/kustomization.yaml`, rewritten whenever it differs; must list gotk-sync.yaml (and gotk-components.yaml with components). @default the generated file, written only when missing */
+  readonly kustomizationOverride?: string;
+  /** Appended to every commit message after a blank line. @default none */
+  readonly commitMessageAppendix?: string;
 }
 
 /** BootstrapGitPlanAttribute reads the computed `plan`: what the last plan found to change. */
@@ -115,7 +121,7 @@ export class BootstrapGitSyncAttribute {
 
 /**
  * BootstrapGit does what `flux bootstrap git` does, idempotently: it commits the sync manifests under
- * `<path>/flux-system/` and writes the Secret `flux-system`; `cdktf diff` shows what would be committed.
+ * `<path>/flux-system/` and writes the Secret (`secretName`, default `flux-system`); `cdktf diff` shows what would be committed.
  */
 export class BootstrapGit extends FluxiacResource {
   /** tfResourceType is the Terraform resource type. */

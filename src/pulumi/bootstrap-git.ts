@@ -66,6 +66,16 @@ export interface BootstrapGitArgs {
   deleteGitManifests?: pulumi.Input<boolean>;
   /** On destroy, keep the namespace. @default true */
   keepNamespace?: pulumi.Input<boolean>;
+  /** Name of the Secret with the credentials and of gotk-sync.yaml's `secretRef`; a change moves the credentials (the old Secret goes when fluxiac created it). @default "flux-system" */
+  secretName?: pulumi.Input<string>;
+  /**
+   * The whole `<path>/flux-system/kustomization.yaml`, written instead of the generated one and rewritten
+   * whenever the repository's differs. It must list gotk-sync.yaml (and gotk-components.yaml with components).
+   * @default the generated file, written only when missing
+   */
+  kustomizationOverride?: pulumi.Input<string>;
+  /** Appended to every commit message after a blank line, as `flux bootstrap --commit-message-appendix`. @default none */
+  commitMessageAppendix?: pulumi.Input<string>;
   /** fluxiac mode: what destroying the self-management Kustomization deletes. @default "Orphan", as `flux uninstall` */
   deletionPolicy?: pulumi.Input<DeletionPolicy>;
 }
@@ -90,7 +100,7 @@ class BootstrapGitResource extends pulumi.dynamic.Resource {
 /**
  * BootstrapGit does what `flux bootstrap git` does, idempotently: it commits gotk-sync.yaml (and
  * kustomization.yaml when missing, gotk-components.yaml when components are named) under
- * `<path>/flux-system/`, writes the Secret `flux-system`, and sets up the self-management loop: in
+ * `<path>/flux-system/`, writes the Secret (`secretName`, default `flux-system`), and sets up the self-management loop: in
  * "fluxiac" mode a GitRepository and a Kustomization (children) that reconcile `<path>`; in "controllers"
  * mode Flux's own controllers.
  */
@@ -141,6 +151,9 @@ export class BootstrapGit extends pulumi.ComponentResource {
         waitTimeout: args.waitTimeout,
         deleteGitManifests: args.deleteGitManifests,
         keepNamespace: args.keepNamespace,
+        secretName: args.secretName,
+        kustomizationOverride: args.kustomizationOverride,
+        commitMessageAppendix: args.commitMessageAppendix,
         deployKeyPublic: undefined,
         knownHosts: undefined,
         plan: undefined,

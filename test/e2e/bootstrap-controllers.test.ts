@@ -1,6 +1,7 @@
 // BootstrapGit's "controllers" mode against a real API server (Flux's components applied with the staged
 // server-side apply, the wait with status written by the test, as there is no kubelet), components from a
-// local directory and from a fluxiac source artifact, commit signing, and deploy-key generation.
+// local directory and from a fluxiac source artifact, commit signing, deploy-key generation, and the import
+// of a namespace bootstrapped without fluxiac's annotations.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,6 +11,7 @@ import * as k8s from "@kubernetes/client-node";
 import { ArtifactStore } from "../../src/core/artifact/store";
 import { silentLogger } from "../../src/core/log";
 import { generateDeployKey, scanKnownHosts } from "../../src/core/bootstrap/deploy-key";
+import { importBootstrapGit } from "../../src/core/reconcile/bootstrap-git-import";
 import { applyBootstrapGit, deleteBootstrapGit, planBootstrapGit } from "../../src/core/reconcile/bootstrap-git";
 import { planGitRepository } from "../../src/core/reconcile/git-repository";
 import type { BootstrapGitSpec } from "../../src/core/bootstrap/types";
@@ -129,6 +131,19 @@ describe("BootstrapGit controllers mode", () => {
       /path "clusters\/dev": namespace "flux-system" of this cluster is already bootstrapped from path "clusters\/prod"/,
     );
     await assert.rejects(repo.head(), /no branch main/, "nothing was pushed");
+  });
+
+  test("import reads a namespace the flux CLI bootstrapped from Flux's own sync objects and the Secret they name", async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(cp.kubeconfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    // What `flux bootstrap` leaves: a Secret without fluxiac's annotations.
+    const annotations = Object.fromEntries(["path", "url", "branch", "created"].map((a) => [`fluxiac.dev/bootstrap-${a}`, null]));
+    await core.patchNamespacedSecret({ name: "flux-system", namespace: "flux-system", body: { metadata: { annotations } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch));
+    const imported = await importBootstrapGit("flux-system", "flux-system", { kubeconfig: cp.kubeconfig }, ctx());
+    assert.deepEqual(imported.spec, { url: repo.sshUrl, path: "clusters/prod", branch: "main", secretName: "flux-system", auth: { identity: git.sshIdentity, knownHosts: git.knownHosts } });
+    assert.equal(imported.revision, `main@sha1:${await repo.head()}`);
+    assert.deepEqual(Object.keys(imported.repositoryFiles).sort(), ["clusters/prod/flux-system/gotk-components.yaml", "clusters/prod/flux-system/gotk-sync.yaml", "clusters/prod/flux-system/kustomization.yaml"]);
   });
 
   test("destroy drops the sync objects and keeps the namespace and the controllers", async () => {

@@ -37,7 +37,7 @@ exports.deployKeyPublic = boot.deployKeyPublic;
 exports.inventory = boot.kustomization.inventory;
 `;
 
-/** CONTROLLERS hands the loop to Flux's controllers: components from a local file, applied with the sync objects. */
+/** CONTROLLERS hands the loop to Flux's controllers: components from a local file, applied with the sync objects, a named Secret. */
 const CONTROLLERS = `
 const pulumi = require("@pulumi/pulumi");
 const { BootstrapGit } = require("fluxiac/pulumi");
@@ -51,6 +51,8 @@ const boot = new BootstrapGit("flux-system", {
   kubeconfig: cfg.requireSecret("kubeconfig"),
   mode: "controllers",
   components: { localPath: cfg.require("components") },
+  secretName: cfg.get("secretName"),
+  commitMessageAppendix: cfg.get("appendix"),
 });
 exports.revision = boot.revision;
 exports.hasLoop = boot.kustomization !== undefined;
@@ -237,22 +239,34 @@ describe("BootstrapGit under pulumi up, over HTTPS", () => {
     assert.ok(await must(tool("git"), ["--git-dir", repo.path, "show", "main:clusters/prod/flux-system/gotk-sync.yaml"]), "the files stay without deleteGitManifests");
   });
 
-  test("controllers mode applies the components and the sync objects, plans nothing on a second run, and destroy removes the sync objects", async () => {
+  test("controllers mode applies the components and the sync objects with a named Secret, plans nothing on a second run, moves the Secret on a rename, and destroy removes the sync objects", async () => {
     const ctl = await git.createRepo("fleet-ctl");
     const components = join(scratch, "gotk-components.yaml");
     writeFileSync(components, fluxComponents("v2.8.5", "flux-ctl"));
-    const p = await pulumiProgram("boot-ctl", CONTROLLERS, { config: { ...config(git.httpPassword), url: { value: ctl.httpsUrl }, components: { value: components } } });
+    const appendix = "Signed-off-by: Platform Bot <bot@example.com>";
+    const ctlConfig = (secretName: string) => ({ ...config(git.httpPassword), url: { value: ctl.httpsUrl }, components: { value: components }, secretName: { value: secretName }, appendix: { value: appendix } });
+    const p = await pulumiProgram("boot-ctl", CONTROLLERS, { config: ctlConfig("git-creds") });
     try {
       const res = await p.stack.up();
       assert.equal(res.outputs.hasLoop.value, false, "Flux's controllers reconcile, not fluxiac");
       assert.equal((await must(tool("git"), ["--git-dir", ctl.path, "log", "--format=%s", "main"])).trim(), "Add Flux sync manifests\nAdd Flux v2.8.5 component manifests");
+      assert.equal((await must(tool("git"), ["--git-dir", ctl.path, "log", "-1", "--format=%B", "main"])).trim(), `Add Flux sync manifests\n\n${appendix}`);
       const kc = new k8s.KubeConfig();
       kc.loadFromString(cp.kubeconfig);
       const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+      const coreApi = kc.makeApiClient(k8s.CoreV1Api);
+      const gitRepository = () => custom.getNamespacedCustomObject({ group: "source.toolkit.fluxcd.io", version: "v1", namespace: "flux-ctl", plural: "gitrepositories", name: "flux-system" });
+      const secretExists = (name: string) => coreApi.readNamespacedSecret({ name, namespace: "flux-ctl" }).then(() => true, (e: { code?: number }) => (e.code === 404 ? false : Promise.reject(e)));
+      assert.deepEqual((await gitRepository()).spec.secretRef, { name: "git-creds" });
+      assert.deepEqual([await secretExists("git-creds"), await secretExists("flux-system")], [true, false]);
       const ks = await custom.getNamespacedCustomObject({ group: "kustomize.toolkit.fluxcd.io", version: "v1", namespace: "flux-ctl", plural: "kustomizations", name: "flux-system" });
       assert.equal(ks.spec.path, "./clusters/ctl");
       const pv = await p.stack.preview();
       assert.equal(pv.changeSummary.update ?? 0, 0, JSON.stringify(pv.changeSummary));
+      await p.setConfig(ctlConfig("git-creds-2"));
+      await p.stack.up();
+      assert.deepEqual((await gitRepository()).spec.secretRef, { name: "git-creds-2" }, "the applied GitRepository follows the rename");
+      assert.deepEqual([await secretExists("git-creds-2"), await secretExists("git-creds")], [true, false], "the old Secret fluxiac created is removed");
       await p.stack.destroy();
       await assert.rejects(
         custom.getNamespacedCustomObject({ group: "kustomize.toolkit.fluxcd.io", version: "v1", namespace: "flux-ctl", plural: "kustomizations", name: "flux-system" }),

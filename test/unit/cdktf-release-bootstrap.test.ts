@@ -118,6 +118,11 @@ test("invalid HelmRelease and BootstrapGit props fail the synth naming the const
       build: (stack) => new BootstrapGit(stack, "flux", { url: "https://g/x.git", path: "clusters/prod", generateDeployKey: {} }),
       error: /BootstrapGit "flux": a deploy key is an SSH key: use an ssh:\/\/ URL, or drop generateDeployKey/,
     },
+    {
+      title: "a kustomizationOverride without gotk-sync.yaml",
+      build: (stack) => new BootstrapGit(stack, "flux", { url: "https://g/x.git", path: "p", kustomizationOverride: "resources: [app.yaml]\n" }),
+      error: /BootstrapGit "flux": kustomizationOverride must list gotk-sync\.yaml in resources/,
+    },
     { title: "SSH without host keys", build: (stack) => new BootstrapGit(stack, "flux", { url: "ssh://git@g/x.git", path: "p" }), error: /BootstrapGit "flux": an SSH repository needs auth\.knownHosts/ },
   ];
   for (const c of cases) assert.throws(() => synthFluxiac(c.build), c.error, c.title);

@@ -125,6 +125,9 @@ function everyProp(stack: TerraformStack): void {
     waitTimeout: "1m",
     deleteGitManifests: true,
     keepNamespace: false,
+    secretName: "git-creds",
+    kustomizationOverride: "resources:\n- gotk-components.yaml\n- gotk-sync.yaml\n",
+    commitMessageAppendix: "a",
   });
   new FluxiacProvider(stack, "fluxiac", { ...kubernetesConfig({ configPath: "p", configContext: "c", host: "h", token: "t", clusterCaCertificate: "ca", clientCertificate: "c", clientKey: "k", insecure: true }), configRaw: "raw", storeDir: "s" });
 }

@@ -88,6 +88,9 @@ test("BootstrapGit validation names the attribute of each problem", () => {
     [{ generate_deploy_key: { algorithm: null } }, [['BootstrapGit "flux-system": a deploy key is an SSH key: use an ssh:// URL, or drop generateDeployKey', "generate_deploy_key"]]],
     [{ url: "ssh://git@git.example.com/fleet.git" }, [['BootstrapGit "flux-system": an SSH repository needs auth.knownHosts (ssh-keyscan prints it), or scanKnownHosts: true to trust the key the server presents', "auth.known_hosts"]]],
     [{ url: "ssh://git@git.example.com/fleet.git", scan_known_hosts: true }, []],
+    [{ secret_name: "Git_Creds" }, [['BootstrapGit "flux-system": secretName "Git_Creds" is not a valid Secret name: use lowercase letters, digits, "-" and "."', "secret_name"]]],
+    [{ kustomization_override: "kind: Kustomization\nresources: []\n" }, [['BootstrapGit "flux-system": kustomizationOverride must list gotk-sync.yaml in resources, or Flux\'s controllers lose their own sync objects', "kustomization_override"]]],
+    [{ kustomization_override: "resources:\n- ./gotk-sync.yaml\n", secret_name: "git-creds", commit_message_appendix: "Signed-off-by: a" }, []],
   ];
   for (const [extra, expected] of cases) assert.deepEqual(diagnostics(boot.validate({ ...base, ...extra })), expected, JSON.stringify(extra));
   assert.deepEqual(boot.validate({ ...base, path: UNKNOWN }), [], "a path not known yet is checked at plan time");

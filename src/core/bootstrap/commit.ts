@@ -113,7 +113,7 @@ export async function pushCommits(
       try {
         const gc = commitRunner(c.dir, env, spec, signer, signal);
         let commits = 0;
-        for (const step of await prepare(c)) if (await commitStep(c, g, gc, step, signer !== undefined)) commits++;
+        for (const step of await prepare(c)) if (await commitStep(c, g, gc, withAppendix(step, spec.commitMessageAppendix), signer !== undefined)) commits++;
         if (!commits) return { revision: c.head ? revisionOf(branch, c.head) : "", commits };
         await opts.beforePush?.();
         try {
@@ -133,6 +133,11 @@ export async function pushCommits(
     }
     ctx.log.info(`${ctx.object.kind} "${ctx.object.name}": branch "${branch}" moved during the push; cloning again (attempt ${attempt + 1} of ${attempts})`);
   }
+}
+
+/** withAppendix appends commitMessageAppendix to a step's message after a blank line, as `flux bootstrap` does. */
+function withAppendix(step: CommitStep, appendix: string | undefined): CommitStep {
+  return appendix ? { ...step, message: `${step.message}\n\n${appendix}` } : step;
 }
 
 /** commitStep writes one step's files and commits them when anything is staged; false when nothing changed. */

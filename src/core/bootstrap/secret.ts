@@ -9,6 +9,20 @@ import type { BootstrapGitSpec } from "./types";
 /** PATH_ANNOTATION and URL_ANNOTATION record on the Secret which bootstrap owns the namespace. */
 export const PATH_ANNOTATION = "fluxiac.dev/bootstrap-path";
 export const URL_ANNOTATION = "fluxiac.dev/bootstrap-url";
+/** BRANCH_ANNOTATION records the branch, so an import finds the repository files. */
+export const BRANCH_ANNOTATION = "fluxiac.dev/bootstrap-branch";
+
+/** SecretOwner is the bootstrap a Secret belongs to, recorded in its annotations. */
+export interface SecretOwner {
+  path: string;
+  url: string;
+  branch: string;
+}
+
+/** ownerAnnotations are the annotations that record the owner. */
+export const ownerAnnotations = (o: SecretOwner) => ({ [PATH_ANNOTATION]: o.path, [URL_ANNOTATION]: o.url, [BRANCH_ANNOTATION]: o.branch });
+/** CREATED_ANNOTATION marks a Secret fluxiac created (not one it found): only such a Secret is removed when secretName moves. */
+export const CREATED_ANNOTATION = "fluxiac.dev/bootstrap-created";
 
 /** SecretAction is what ensureSecret did or would do. */
 export type SecretAction = "create" | "update" | "unchanged" | "keep" | "none";
@@ -67,13 +81,16 @@ export function secretAction(live: LiveSecret | undefined, desired: Record<strin
   return previousDigest !== undefined && previousDigest !== dataDigest(desired) ? "update" : "keep";
 }
 
-/** writeSecret creates the Secret, or replaces it whole (keys that left the credentials leave it), with the owner annotations. */
-export async function writeSecret(api: ObjectApi, namespace: string, data: Record<string, string>, owner: { path: string; url: string }, name = "flux-system"): Promise<void> {
+/**
+ * writeSecret creates the Secret, or replaces it whole (keys that left the credentials leave it), with the
+ * owner annotations; `created` (a Secret fluxiac created, or replaces having created it) adds CREATED_ANNOTATION.
+ */
+export async function writeSecret(api: ObjectApi, namespace: string, data: Record<string, string>, owner: SecretOwner, name = "flux-system", created = false): Promise<void> {
   const body = {
     apiVersion: "v1",
     kind: "Secret",
     type: "Opaque",
-    metadata: { name, namespace, annotations: { [PATH_ANNOTATION]: owner.path, [URL_ANNOTATION]: owner.url } },
+    metadata: { name, namespace, annotations: { ...ownerAnnotations(owner), ...(created ? { [CREATED_ANNOTATION]: "true" } : {}) } },
     stringData: data,
   };
   await api.replace(body).catch((err) => {
@@ -83,8 +100,8 @@ export async function writeSecret(api: ObjectApi, namespace: string, data: Recor
 }
 
 /** annotateSecret sets the owner annotations on the existing Secret, leaving its data alone. */
-export async function annotateSecret(api: ObjectApi, namespace: string, owner: { path: string; url: string }, name = "flux-system"): Promise<void> {
-  const patch = { apiVersion: "v1", kind: "Secret", metadata: { name, namespace, annotations: { [PATH_ANNOTATION]: owner.path, [URL_ANNOTATION]: owner.url } } };
+export async function annotateSecret(api: ObjectApi, namespace: string, owner: SecretOwner, name = "flux-system"): Promise<void> {
+  const patch = { apiVersion: "v1", kind: "Secret", metadata: { name, namespace, annotations: ownerAnnotations(owner) } };
   await api.patch(patch, undefined, undefined, "fluxiac", undefined, "application/merge-patch+json" as never);
 }
 
@@ -93,6 +110,17 @@ export async function deleteSecret(api: ObjectApi, namespace: string, name = "fl
   await api.delete({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace } }).catch((err) => {
     if (!isNotFound(err)) throw err;
   });
+}
+
+/**
+ * removeMovedSecret deletes the Secret a previous secretName named, when fluxiac created it for this path;
+ * false when it is kept (someone else's Secret) or already gone.
+ */
+export async function removeMovedSecret(api: ObjectApi, namespace: string, name: string, path: string): Promise<boolean> {
+  const old = await readSecret(api, namespace, name);
+  if (!old || old.annotations[CREATED_ANNOTATION] !== "true" || old.annotations[PATH_ANNOTATION] !== path) return false;
+  await deleteSecret(api, namespace, name);
+  return true;
 }
 
 /** namespaceExists reports whether the namespace exists. */

@@ -21,8 +21,10 @@ export interface SyncOptions {
   namespace: string;
   /** GitRepository interval, a duration. */
   interval: string;
-  /** Name of the Secret with the credentials, also the name of both objects. Default "flux-system". */
+  /** Name of both objects. Default "flux-system". */
   name?: string;
+  /** Name of the Secret with the credentials, the GitRepository's secretRef. Default "flux-system". */
+  secretName?: string;
 }
 
 /** normalizePath turns "./clusters/prod/" into "clusters/prod" (and "./" into ""). */
@@ -63,7 +65,7 @@ export function syncObjects(o: SyncOptions): Record<string, unknown>[] {
       apiVersion: "source.toolkit.fluxcd.io/v1",
       kind: "GitRepository",
       metadata: { name, namespace: o.namespace },
-      spec: { interval: goDuration(o.interval), ref: { branch: o.branch }, secretRef: { name }, url: sshUrl(o.url) },
+      spec: { interval: goDuration(o.interval), ref: { branch: o.branch }, secretRef: { name: o.secretName ?? "flux-system" }, url: sshUrl(o.url) },
     },
     {
       apiVersion: "kustomize.toolkit.fluxcd.io/v1",

@@ -78,6 +78,16 @@ export interface BootstrapGitSpec {
   deleteGitManifests?: boolean;
   /** On delete, keep the namespace. Default true: losing IaC state never deletes it. */
   keepNamespace?: boolean;
+  /** Name of the Secret with the credentials, and of gotk-sync.yaml's GitRepository `secretRef`. Default "flux-system". */
+  secretName?: string;
+  /**
+   * The whole content of `<path>/flux-system/kustomization.yaml`, written instead of the generated one and
+   * rewritten whenever the repository's differs. It must list gotk-sync.yaml (and gotk-components.yaml
+   * with components). Default none: the generated file, written only when missing.
+   */
+  kustomizationOverride?: string;
+  /** Appended to every commit message after a blank line, as `flux bootstrap --commit-message-appendix`. Default none. */
+  commitMessageAppendix?: string;
 }
 
 /** BootstrapGitStatus is what a previous apply left in state. */
@@ -88,4 +98,6 @@ export interface BootstrapGitStatus {
   path?: string;
   /** Digest of the Secret data last written (sha256): a change is new credentials. */
   secretDigest?: string;
+  /** The Secret's name at the last apply: a change of secretName moves the credentials. */
+  secretName?: string;
 }

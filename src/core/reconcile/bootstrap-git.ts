@@ -4,7 +4,8 @@ import { parseAllDocuments } from "yaml";
 import { adoptDeployKey, generateDeployKey, scanKnownHosts } from "../bootstrap/deploy-key";
 import { applyControllers, controllerObjects, loadComponents, planControllers, waitForControllers, type Components } from "../bootstrap/components";
 import { branchOf, pushCommits, readFiles, revisionOf, withCheckout, type Checkout, type CommitStep, type PushOptions } from "../bootstrap/commit";
-import { annotateSecret, createNamespace, dataDigest, deleteSecret, namespaceExists, PATH_ANNOTATION, readSecret, secretAction, secretData, writeSecret, type SecretAction } from "../bootstrap/secret";
+import { kustomizationOverrideProblem } from "../bootstrap/kustomization-override";
+import { annotateSecret, createNamespace, CREATED_ANNOTATION, dataDigest, deleteSecret, namespaceExists, ownerAnnotations, PATH_ANNOTATION, readSecret, removeMovedSecret, secretAction, secretData, writeSecret, type SecretAction } from "../bootstrap/secret";
 import { COMPONENTS_FILE, componentsManifest, fluxDir, kustomizationManifest, KUSTOMIZATION_FILE, normalizePath, SYNC_FILE, syncManifest, syncObjects } from "../bootstrap/sync-manifests";
 import type { BootstrapGitSpec, BootstrapGitStatus, DeployKey, DeployKeyAlgorithm } from "../bootstrap/types";
 import type { KubeObject } from "../build/kustomize";
@@ -43,6 +44,8 @@ export interface BootstrapGitResult {
 }
 
 const kind = "BootstrapGit";
+/** DNS_SUBDOMAIN is a Kubernetes object name (RFC 1123 subdomain). */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
  * deployKeyFor returns the deploy key to use when none is recorded: the one the cluster's Secret holds
@@ -51,7 +54,7 @@ const kind = "BootstrapGit";
 export async function deployKeyFor(name: string, spec: BootstrapGitSpec, algorithm: DeployKeyAlgorithm): Promise<DeployKey> {
   let identity: string | undefined;
   try {
-    const live = await readSecret(connect(spec.cluster).api, spec.namespace ?? "flux-system");
+    const live = await readSecret(connect(spec.cluster).api, spec.namespace ?? "flux-system", spec.secretName ?? "flux-system");
     if (live && (live.annotations[PATH_ANNOTATION] ?? normalizePath(spec.path)) === normalizePath(spec.path)) identity = live.data.identity;
   } catch (err) {
     throw clusterError({ kind, name }, err);
@@ -84,6 +87,13 @@ export function validateBootstrapGit(spec: BootstrapGitSpec): { property: string
       problems.push({ property: field, reason: errorMessage(err) });
     }
   }
+  if (spec.secretName !== undefined && !(spec.secretName.length <= 253 && DNS_SUBDOMAIN.test(spec.secretName))) {
+    problems.push({ property: "secretName", reason: `secretName "${spec.secretName}" is not a valid Secret name: use lowercase letters, digits, "-" and "."` });
+  }
+  if (spec.kustomizationOverride !== undefined) {
+    const problem = kustomizationOverrideProblem(spec.kustomizationOverride, spec.components !== undefined);
+    if (problem) problems.push({ property: "kustomizationOverride", reason: problem });
+  }
   if (spec.deployKey && spec.url && !isSshUrl(spec.url)) problems.push({ property: "generateDeployKey", reason: "a deploy key is an SSH key: use an ssh:// URL, or drop generateDeployKey" });
   return problems;
 }
@@ -109,6 +119,7 @@ function clusterError(object: ObjectRef, err: unknown): FluxiacError {
 interface Desired {
   namespace: string;
   path: string;
+  secretName: string;
   components?: Components;
   secret: Record<string, string>;
 }
@@ -127,18 +138,19 @@ async function withKnownHosts(object: ObjectRef, spec: BootstrapGitSpec, ctx: Re
 
 async function desired(object: ObjectRef, spec: BootstrapGitSpec, ctx: ReconcileContext): Promise<Desired> {
   const components = spec.components ? await loadComponents(spec.components, object, ctx) : undefined;
-  return { namespace: spec.namespace ?? "flux-system", path: normalizePath(spec.path), components, secret: secretData(spec, spec.auth?.knownHosts) };
+  return { namespace: spec.namespace ?? "flux-system", path: normalizePath(spec.path), secretName: spec.secretName ?? "flux-system", components, secret: secretData(spec, spec.auth?.knownHosts) };
 }
 
 /** syncOf is gotk-sync.yaml's fields for the spec. */
 function syncOf(spec: BootstrapGitSpec, d: Desired) {
-  return { url: spec.url, branch: branchOf(spec), path: d.path, namespace: d.namespace, interval: spec.interval ?? "1m" };
+  return { url: spec.url, branch: branchOf(spec), path: d.path, namespace: d.namespace, interval: spec.interval ?? "1m", secretName: d.secretName };
 }
 
 /**
  * commitSteps are the commits bootstrap makes on a checkout, as `flux bootstrap` does: the components
  * ("Add Flux <ver> component manifests"), then the sync manifests ("Add Flux sync manifests") with
- * kustomization.yaml written only when missing, so user patches survive. A gotk-sync.yaml under the path
+ * kustomization.yaml written only when missing, so user patches survive, or kustomizationOverride
+ * written whenever it differs (the user owns it in IaC). A gotk-sync.yaml under the path
  * that syncs another path is someone else's bootstrap: an error naming the path and the fix.
  */
 async function commitSteps(object: ObjectRef, spec: BootstrapGitSpec, d: Desired, c: Checkout): Promise<CommitStep[]> {
@@ -151,7 +163,8 @@ async function commitSteps(object: ObjectRef, spec: BootstrapGitSpec, d: Desired
   const steps: CommitStep[] = [];
   if (d.components) steps.push({ message: `Add Flux ${d.components.version} component manifests`, files: { [`${dir}/${COMPONENTS_FILE}`]: componentsManifest(d.components.manifests, d.components.version) } });
   const sync: Record<string, string> = { [`${dir}/${SYNC_FILE}`]: syncManifest(syncOf(spec, d)) };
-  if (existing[`${dir}/${KUSTOMIZATION_FILE}`] === undefined) sync[`${dir}/${KUSTOMIZATION_FILE}`] = kustomizationManifest([...(d.components ? [COMPONENTS_FILE] : []), SYNC_FILE]);
+  if (spec.kustomizationOverride !== undefined) sync[`${dir}/${KUSTOMIZATION_FILE}`] = spec.kustomizationOverride;
+  else if (existing[`${dir}/${KUSTOMIZATION_FILE}`] === undefined) sync[`${dir}/${KUSTOMIZATION_FILE}`] = kustomizationManifest([...(d.components ? [COMPONENTS_FILE] : []), SYNC_FILE]);
   steps.push({ message: "Add Flux sync manifests", files: sync });
   return steps;
 }
@@ -193,7 +206,7 @@ async function readLive(object: ObjectRef, spec: BootstrapGitSpec, d: Desired, c
   const m: ResourceManager = { api, owner: { name: "flux-system", namespace: d.namespace }, log: ctx.log, concurrency: 8, signal: ctx.signal };
   try {
     const exists = await namespaceExists(api, d.namespace);
-    const secret = exists ? await readSecret(api, d.namespace) : undefined;
+    const secret = exists ? await readSecret(api, d.namespace, d.secretName) : undefined;
     let kustomization: KubeObject | undefined;
     if (exists && (await api.apiResource("kustomize.toolkit.fluxcd.io/v1", "Kustomization"))) {
       kustomization = (await api.read({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { name: "flux-system", namespace: d.namespace } }).catch((err) => {
@@ -218,7 +231,7 @@ function checkClusterOwner(object: ObjectRef, d: Desired, live: Live, previous: 
   throw new FluxiacError(
     object,
     "ValidationFailed",
-    `path "${d.path}": namespace "${d.namespace}" of this cluster is already bootstrapped from path "${owner}". Set path to "${owner}", or destroy that bootstrap (or delete Secret ${d.namespace}/flux-system) first`,
+    `path "${d.path}": namespace "${d.namespace}" of this cluster is already bootstrapped from path "${owner}". Set path to "${owner}", or destroy that bootstrap (or delete Secret ${d.namespace}/${d.secretName}) first`,
   );
 }
 
@@ -291,13 +304,15 @@ export async function applyBootstrapGit(name: string, given: BootstrapGitSpec, p
   );
   if (pushed.commits) ctx.log.info(`${kind} "${name}": pushed ${pushed.commits} commit(s) to ${pushed.revision}`);
   const secret = secretAction(live.secret, d.secret, previous?.secretDigest);
-  if (secret === "keep") ctx.log.warn(`${kind} "${name}": Secret ${d.namespace}/flux-system holds other credentials than the spec; kept, as flux bootstrap does. Change the credentials in the spec to replace it`);
+  if (secret === "keep") ctx.log.warn(`${kind} "${name}": Secret ${d.namespace}/${d.secretName} holds other credentials than the spec; kept, as flux bootstrap does. Change the credentials in the spec to replace it`);
   let cluster: string[] = [];
   try {
     if (!live.namespaceExists) await createNamespace(live.api, d.namespace);
-    const owner = { path: d.path, url: spec.url };
-    if (secret === "create" || secret === "update") await writeSecret(live.api, d.namespace, d.secret, owner);
-    else if (live.secret && live.secret.annotations[PATH_ANNOTATION] !== d.path) await annotateSecret(live.api, d.namespace, owner);
+    const owner = { path: d.path, url: spec.url, branch: branchOf(spec) };
+    const created = secret === "create" || live.secret?.annotations[CREATED_ANNOTATION] === "true";
+    if (secret === "create" || secret === "update") await writeSecret(live.api, d.namespace, d.secret, owner, d.secretName, created);
+    else if (live.secret && Object.entries(ownerAnnotations(owner)).some(([k, v]) => live.secret!.annotations[k] !== v)) await annotateSecret(live.api, d.namespace, owner, d.secretName);
+    await moveSecret(object, live.api, d, previous, ctx);
     if (spec.mode === "controllers") {
       const objects = await controllerObjects(live.m, needsComponents(live) ? d.components?.manifests : undefined, syncObjects(syncOf(spec, d)) as KubeObject[], object, d.namespace);
       cluster = await applyControllers(live.m, objects);
@@ -312,8 +327,20 @@ export async function applyBootstrapGit(name: string, given: BootstrapGitSpec, p
     revision: pushed.revision,
     path: d.path,
     ...(secretDigest ? { secretDigest } : {}),
+    secretName: d.secretName,
   };
   return { revision: pushed.revision, commits: pushed.commits, repositoryFiles, status, changes: { files, namespace: live.namespaceExists ? "unchanged" : "create", secret, cluster } };
+}
+
+/**
+ * moveSecret removes the Secret a previous secretName named once the credentials are in the new one, when
+ * fluxiac created it; a Secret it found there is kept, with a warning.
+ */
+async function moveSecret(object: ObjectRef, api: ObjectApi, d: Desired, previous: BootstrapGitStatus | undefined, ctx: ReconcileContext): Promise<void> {
+  const old = previous?.secretName;
+  if (old === undefined || old === d.secretName) return;
+  if (await removeMovedSecret(api, d.namespace, old, d.path)) ctx.log.info(`${object.kind} "${object.name}": secretName moved from "${old}" to "${d.secretName}": Secret ${d.namespace}/${old} removed`);
+  else ctx.log.warn(`${object.kind} "${object.name}": secretName moved from "${old}" to "${d.secretName}": Secret ${d.namespace}/${old} was not created by fluxiac for this path and is kept`);
 }
 
 /**
@@ -341,8 +368,9 @@ export async function deleteBootstrapGit(name: string, given: BootstrapGitSpec, 
         });
       }
     }
-    const secret = await readSecret(api, namespace);
-    if (secret && (secret.annotations[PATH_ANNOTATION] ?? path) === path) await deleteSecret(api, namespace);
+    const secretName = spec.secretName ?? "flux-system";
+    const secret = await readSecret(api, namespace, secretName);
+    if (secret && (secret.annotations[PATH_ANNOTATION] ?? path) === path) await deleteSecret(api, namespace, secretName);
     if (spec.keepNamespace === false) {
       await api.delete({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }).catch((err) => {
         if (!isNotFound(err)) throw err;

@@ -11,6 +11,7 @@ import { changedFields, context, hasUnknowns, rethrow, type Props } from "./comm
 const FIELDS = [
   "url", "branch", "auth", "tls", "author", "signing", "path", "namespace", "interval", "timeout", "kubeconfig", "context",
   "generateDeployKey", "scanKnownHosts", "components", "mode", "wait", "waitTimeout", "deleteGitManifests", "keepNamespace", "deployKey",
+  "secretName", "kustomizationOverride", "commitMessageAppendix",
 ];
 
 /** bootstrapSpec maps the resource's inputs to the engine spec. */
@@ -35,6 +36,9 @@ function bootstrapSpec(p: Props): BootstrapGitSpec {
     waitTimeout: p.waitTimeout ?? undefined,
     deleteGitManifests: p.deleteGitManifests ?? undefined,
     keepNamespace: p.keepNamespace ?? undefined,
+    secretName: p.secretName ?? undefined,
+    kustomizationOverride: p.kustomizationOverride ?? undefined,
+    commitMessageAppendix: p.commitMessageAppendix ?? undefined,
   };
 }
 
@@ -43,7 +47,7 @@ function statusOfInputs(olds: Props | undefined): BootstrapGitStatus | undefined
   if (!olds?.url || !olds.path) return undefined;
   const spec = bootstrapSpec(olds);
   const data = secretData(spec, spec.auth?.knownHosts);
-  return { path: normalizePath(spec.path), secretDigest: Object.keys(data).length ? dataDigest(data) : undefined };
+  return { path: normalizePath(spec.path), secretDigest: Object.keys(data).length ? dataDigest(data) : undefined, secretName: spec.secretName ?? "flux-system" };
 }
 
 /** bootstrapGit implements the BootstrapGit dynamic provider. */
@@ -74,7 +78,8 @@ export const bootstrapGit = {
   },
   async update(_id: string, olds: Props, news: Props) {
     // The digest of the previous inputs' credentials tells new credentials from a Secret kept as it was.
-    const previous = { ...olds.status, secretDigest: statusOfInputs(olds)?.secretDigest };
+    const { secretDigest, secretName } = statusOfInputs(olds) ?? {};
+    const previous = { ...olds.status, secretDigest, secretName };
     const result = await applyBootstrapGit(news.name, bootstrapSpec(news), previous, context()).catch((err) => rethrow("BootstrapGit", news.name, err));
     return { outs: { ...news, revision: result.revision, repositoryFiles: result.repositoryFiles, status: result.status } };
   },

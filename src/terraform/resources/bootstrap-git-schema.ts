@@ -50,13 +50,18 @@ export const specAttributes: Attributes = {
   wait_timeout: str('How long wait waits. Default "5m".'),
   delete_git_manifests: bool("On destroy, remove <path>/flux-system/ from the repository. Default false."),
   keep_namespace: bool("On destroy, keep the namespace. Default true."),
+  secret_name: str('Name of the Secret with the credentials, and of gotk-sync.yaml\'s GitRepository secretRef. Default "flux-system". A change moves the credentials: the old Secret is removed when fluxiac created it.'),
+  kustomization_override: str(
+    "The whole content of <path>/flux-system/kustomization.yaml, written instead of the generated one and rewritten whenever the repository's differs. It must list gotk-sync.yaml (and gotk-components.yaml with components).",
+  ),
+  commit_message_appendix: str("Appended to every commit message after a blank line."),
 };
 
 /** attributes are every fluxiac_bootstrap_git attribute. */
 export const attributes: Attributes = {
   name: str('The bootstrap\'s name; name your self-management Kustomization the same (Flux\'s "flux-system"). Changing it replaces the resource.', { required: true, replace: true }),
   ...specAttributes,
-  id: str("<namespace>/<name>.", { computed: true }),
+  id: str("<namespace>/<name>; also the import id (<name> alone when the configuration leaves namespace unset).", { computed: true }),
   plan: computedObject("What the plan found: the branch revision, repository files to commit, the namespace and Secret actions, cluster objects to apply (controllers mode).", {
     revision: "string",
     files: ["list", "string"],

@@ -1,14 +1,15 @@
 // fluxiac_bootstrap_git: `flux bootstrap git`, idempotently. The plan reads the branch and the cluster and
 // says what would be committed and created; the apply commits, pushes and writes the Secret (in controllers
-// mode it applies Flux); destroy honours delete_git_manifests and keep_namespace. The deploy key is made at
-// plan time once and kept in state (deploy_key_private, sensitive). In fluxiac mode the self-management
-// loop is the user's own fluxiac_git_repository and fluxiac_kustomization, wired to the `sync` attribute.
+// mode it applies Flux); destroy honours delete_git_manifests and keep_namespace; import reads the
+// bootstrapped namespace and branch. The deploy key is made at plan time once and kept in state
+// (deploy_key_private, sensitive). In fluxiac mode the self-management loop is the user's own
+// fluxiac_git_repository and fluxiac_kustomization, wired to the `sync` attribute.
 import type { BootstrapGitSpec, BootstrapGitStatus, DeployKey, DeployKeyAlgorithm } from "../../core/bootstrap/types";
 import { FluxiacError, errorMessage } from "../../core/errors";
 import type { BootstrapGitChanges } from "../../core/reconcile/bootstrap-git";
 import { hasUnknown, UNKNOWN, type CtyObject } from "../cty";
 import { error } from "../diagnostics";
-import { engineProps, snake } from "../schema";
+import { engineProps, nullObject, snake } from "../schema";
 import { attributes, specAttributes } from "./bootstrap-git-schema";
 import type { CallContext, ResourceType } from "./resource";
 
@@ -19,6 +20,7 @@ type Keys = { deploy_key_public: string | null; deploy_key_private: string | nul
 const KEY_NAMES = ["deploy_key_public", "deploy_key_private", "known_hosts"] as const;
 
 const engine = (): typeof import("../../core/reconcile/bootstrap-git") => require("../../core/reconcile/bootstrap-git");
+const importer = (): typeof import("../../core/reconcile/bootstrap-git-import") => require("../../core/reconcile/bootstrap-git-import");
 const bootstrap = () => ({
   deployKey: require("../../core/bootstrap/deploy-key") as typeof import("../../core/bootstrap/deploy-key"),
   secret: require("../../core/bootstrap/secret") as typeof import("../../core/bootstrap/secret"),
@@ -80,7 +82,12 @@ function statusOf(prior: CtyObject | null, ctx: CallContext): BootstrapGitStatus
   const { secret, sync } = bootstrap();
   const spec = specOf(prior, ctx);
   const data = secret.secretData(spec, spec.auth?.knownHosts);
-  return { revision: (prior.revision as string | null) ?? undefined, path: sync.normalizePath(spec.path), secretDigest: Object.keys(data).length ? secret.dataDigest(data) : undefined };
+  return {
+    revision: (prior.revision as string | null) ?? undefined,
+    path: sync.normalizePath(spec.path),
+    secretDigest: Object.keys(data).length ? secret.dataDigest(data) : undefined,
+    secretName: spec.secretName ?? "flux-system",
+  };
 }
 
 /** syncOf is what the self-management loop reconciles: the path, without the objects meant for Flux's controllers. */
@@ -169,7 +176,36 @@ export const bootstrapGit: ResourceType = {
     return { state };
   },
 
-  async importState(id) {
-    throw new FluxiacError({ kind, name: id }, "ValidationFailed", "import is not needed: apply adopts a bootstrapped repository and cluster without a commit (and takes a generated deploy key back from the Secret)");
+  async importState(id, ctx) {
+    const parts = id.split("/");
+    const [namespace, name] = parts.length === 2 ? parts : [null, parts[0]];
+    if (parts.length > 2 || !name || namespace === "") throw new FluxiacError({ kind, name: id }, "ValidationFailed", "import id must be <namespace>/<name>, or <name> when the configuration leaves namespace unset (flux-system)");
+    // The import reads the provider's cluster: a resource's own kubeconfig is not known yet.
+    const imported = await importer().importBootstrapGit(name, namespace ?? "flux-system", ctx.cluster, ctx);
+    const s = imported.spec;
+    const state: CtyObject = {
+      ...nullObject(attributes),
+      name,
+      namespace,
+      url: s.url,
+      path: s.path,
+      // Defaults stay null, as a configuration that leaves them out has them.
+      branch: s.branch === "main" ? null : (s.branch ?? null),
+      secret_name: s.secretName === "flux-system" ? null : (s.secretName ?? null),
+      auth: s.auth ? { username: s.auth.username ?? null, password: s.auth.password ?? null, bearer_token: s.auth.bearerToken ?? null, identity: s.auth.identity ?? null, known_hosts: s.auth.knownHosts ?? null } : null,
+      tls: s.tls ? { ca_cert: s.tls.caCert ?? null, cert: null, key: null } : null,
+      known_hosts: s.auth?.knownHosts ?? null,
+    };
+    const spec = specOf(state, ctx);
+    return {
+      state: {
+        ...state,
+        id: idOf(state),
+        plan: summary(imported.revision, { files: [], namespace: "unchanged", secret: "unchanged", cluster: [] }),
+        revision: imported.revision,
+        repository_files: imported.repositoryFiles,
+        sync: syncOf(spec),
+      },
+    };
   },
 };
