@@ -82,7 +82,7 @@ export interface KustomizationArgs {
   ignoreMissingComponents?: pulumi.Input<boolean>;
   /** Variable substitution after the build: substitute, substituteFrom (ConfigMaps/Secrets in namespace), substituteStrategy. */
   postBuild?: pulumi.Input<KustomizationPostBuildArgs>;
-  /** SOPS decryption of encrypted Secrets with age keys. Stored as a secret. */
+  /** SOPS decryption of encrypted Secrets with age or PGP keys. Stored as a secret. */
   decryption?: pulumi.Input<KustomizationDecryptionArgs>;
   /** Allow remote bases (URLs in resources, bases and components). @default false */
   allowRemoteBases?: pulumi.Input<boolean>;
@@ -98,12 +98,12 @@ export interface KustomizationPostBuildArgs {
   substituteStrategy?: pulumi.Input<"WithVariables" | "Always">;
 }
 
-/** KustomizationDecryptionArgs is Flux's decryption: provider "sops" with age private keys and/or a Secret of `*.agekey` entries. */
+/** KustomizationDecryptionArgs is Flux's decryption: provider "sops" with age or PGP private keys and/or a Secret of `*.agekey`/`*.asc` entries. */
 export interface KustomizationDecryptionArgs {
   provider: "sops";
-  /** Age private keys (`AGE-SECRET-KEY-1…`). */
+  /** Age private keys (`AGE-SECRET-KEY-1…`) or ASCII-armoured PGP private keys without a passphrase. */
   keys?: pulumi.Input<pulumi.Input<string>[]>;
-  /** A Secret in namespace whose `*.agekey` entries are age private keys. */
+  /** A Secret in namespace whose `*.agekey` entries are age private keys and `*.asc` entries PGP private keys. */
   secretRef?: pulumi.Input<{ name: pulumi.Input<string> }>;
 }
 

@@ -158,9 +158,13 @@ async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceMa
   const revision = ref.artifact.revision;
   try {
     const keys = await loadDecryptionKeys(spec, m.api, m.owner.namespace, object);
-    const built = await buildKustomization(artifactPath, revision, spec.path, object, { ...spec, decryptionKeys: keys });
-    const { objects, digestKey } = await postBuildObjects(built.objects, spec, keys, m.api, m.owner.namespace, object);
-    return { objects: await normalize(m, objects), revision, digestKey };
+    try {
+      const built = await buildKustomization(artifactPath, revision, spec.path, object, { ...spec, decryptionKeys: keys });
+      const { objects, digestKey } = await postBuildObjects(built.objects, spec, keys, m.api, m.owner.namespace, object);
+      return { objects: await normalize(m, objects), revision, digestKey };
+    } finally {
+      await keys?.close();
+    }
   } catch (err) {
     throw clusterError(object, err);
   }
