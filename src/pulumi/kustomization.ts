@@ -40,12 +40,17 @@ export interface KustomizationArgs {
   /** kubeconfig context. @default the current context */
   context?: pulumi.Input<string>;
   /**
+   * Service account impersonated, in the object's namespace, when serviceAccountName is not set (Flux's
+   * controller flag `--default-service-account`). @default none: the kubeconfig user
+   */
+  defaultServiceAccount?: pulumi.Input<string>;
+  /**
    * Flux's kubeConfig: apply to a remote cluster whose kubeconfig is in a Secret (key "value", then
    * "value.yaml", unless `key` is set) in `namespace` of the management cluster (`kubeconfig`/`context`).
    * @default the management cluster
    */
   kubeConfig?: pulumi.Input<KubeConfigReference>;
-  /** Impersonate `system:serviceaccount:<namespace>:<serviceAccountName>` for every request of the apply. @default none */
+  /** Impersonate `system:serviceaccount:<namespace>:<serviceAccountName>` for every request of the apply. @default defaultServiceAccount */
   serviceAccountName?: pulumi.Input<string>;
   /** Wait for every applied object to be healthy (kstatus); overrides healthChecks. @default false */
   wait?: pulumi.Input<boolean>;
@@ -155,6 +160,7 @@ export class Kustomization extends pulumi.ComponentResource {
         namespace: args.namespace,
         kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
         context: args.context,
+        defaultServiceAccount: args.defaultServiceAccount,
         kubeConfig: args.kubeConfig,
         serviceAccountName: args.serviceAccountName,
         wait: args.wait,

@@ -126,7 +126,7 @@ function clusterError(object: ObjectRef, err: unknown): FluxiacError {
     return new FluxiacError(object, "ClusterUnavailable", `${subject}the cluster is unreachable (${cause}); check kubeconfig and that the API server is running. Nothing was pruned`);
   }
   if (err instanceof ApplyObjectError && err.status === 403) {
-    return new FluxiacError(object, "ApplyFailed", `${err.message}; grant that permission to the identity the apply runs as (serviceAccountName, or the kubeconfig user). Nothing was pruned`);
+    return new FluxiacError(object, "ApplyFailed", `${err.message}; grant that permission to the identity the apply runs as (serviceAccountName, else the defaultServiceAccount, else the kubeconfig user). Nothing was pruned`);
   }
   if (err instanceof UnknownKindError || err instanceof ApplyObjectError) return new FluxiacError(object, "ApplyFailed", err.message);
   return new FluxiacError(object, "ApplyFailed", msg.split("\n")[0]);

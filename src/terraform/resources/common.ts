@@ -20,7 +20,7 @@ export function clusterAccessAttributes(acts: string): Attributes {
     kube_config: obj(`${acts} into a remote cluster whose kubeconfig is in a Secret of the management cluster, in namespace (Flux's kubeConfig).`, {
       secret_ref: obj("The Secret.", { name: str("Secret name.", { required: true }), key: str('Key of the kubeconfig. Default "value", then "value.yaml".') }, { required: true }),
     }),
-    service_account_name: str(`Impersonate system:serviceaccount:<namespace>:<name> for every request.`),
+    service_account_name: str(`Impersonate system:serviceaccount:<namespace>:<name> for every request. Default: the provider's default_service_account.`),
   };
 }
 

@@ -73,7 +73,7 @@ export function specOf(o: CtyObject, ctx: Pick<CallContext, "cluster">): HelmRel
     ...(install ? { install: openAPI(install) } : {}),
     ...(upgrade ? { upgrade: openAPI(upgrade) } : {}),
     ...(dependencies ? { dependsOn: (dependencies as string[]).map((d) => JSON.parse(d) as KustomizationDependency) } : {}),
-    cluster: { kubeconfig: kubeconfig ?? ctx.cluster?.kubeconfig, context: context ?? ctx.cluster?.context },
+    cluster: { kubeconfig: kubeconfig ?? ctx.cluster?.kubeconfig, context: context ?? ctx.cluster?.context, defaultServiceAccount: ctx.cluster?.defaultServiceAccount },
   } as HelmReleaseSpec;
 }
 

@@ -93,7 +93,11 @@ function specOf(o: CtyObject, ctx: CallContext): KustomizationSpec {
     ...(rest as Omit<KustomizationSpec, "sourceRef" | "cluster">),
     ...(dependencies ? { dependsOn: (dependencies as string[]).map((d) => JSON.parse(d) as KustomizationDependency) } : {}),
     sourceRef: parseSourceRef(sourceRef),
-    cluster: { kubeconfig: (kubeconfig as string | undefined) ?? ctx.cluster?.kubeconfig, context: (context as string | undefined) ?? ctx.cluster?.context },
+    cluster: {
+      kubeconfig: (kubeconfig as string | undefined) ?? ctx.cluster?.kubeconfig,
+      context: (context as string | undefined) ?? ctx.cluster?.context,
+      defaultServiceAccount: ctx.cluster?.defaultServiceAccount,
+    },
   };
 }
 
@@ -260,7 +264,8 @@ export const kustomization: ResourceType = {
     const { deleteKustomization } = engine();
     const inventory = readPrivate(priorPrivate)?.inventory ?? (await ownedInventory(name, prior, ctx));
     const props = engineProps(specAttributes, prior) as Record<string, unknown>;
-    const spec = { ...props, cluster: { kubeconfig: (props.kubeconfig as string | undefined) ?? ctx.cluster?.kubeconfig, context: (props.context as string | undefined) ?? ctx.cluster?.context } };
+    const cluster = { kubeconfig: (props.kubeconfig as string | undefined) ?? ctx.cluster?.kubeconfig, context: (props.context as string | undefined) ?? ctx.cluster?.context, defaultServiceAccount: ctx.cluster?.defaultServiceAccount };
+    const spec = { ...props, cluster };
     await deleteKustomization(name, spec as unknown as KustomizationSpec, inventory, ctx);
   },
 
