@@ -122,7 +122,7 @@ function everyProp(stack: TerraformStack): void {
     deleteGitManifests: true,
     keepNamespace: false,
   });
-  new FluxiacProvider(stack, "fluxiac", { ...kubernetesConfig({ configPath: "p", configContext: "c", host: "h", token: "t", clusterCaCertificate: "ca", clientCertificate: "c", clientKey: "k", insecure: true }), configRaw: "raw", storeDir: "s" });
+  new FluxiacProvider(stack, "fluxiac", { ...kubernetesConfig({ configPath: "p", configContext: "c", host: "h", token: "t", clusterCaCertificate: "ca", clientCertificate: "c", clientKey: "k", insecure: true }), configRaw: "raw", storeDir: "s", defaultServiceAccount: "sa" });
 }
 
 /** paths lists the attribute paths of a synthesized value, descending into the schema's nested attributes only. */

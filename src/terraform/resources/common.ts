@@ -1,5 +1,16 @@
 // Attribute groups several resources share.
+import type { ClusterConnection } from "../../core/kube/client";
 import { obj, str, strMap, type Attributes } from "../schema";
+
+/**
+ * clusterOf is a resource's cluster connection: its own kubeconfig and context, else the provider's,
+ * with the provider's defaultServiceAccount (set only when configured).
+ */
+export function clusterOf(kubeconfig: unknown, context: unknown, provider: ClusterConnection | undefined): ClusterConnection {
+  const cluster: ClusterConnection = { kubeconfig: (kubeconfig as string | null | undefined) ?? provider?.kubeconfig, context: (context as string | null | undefined) ?? provider?.context };
+  if (provider?.defaultServiceAccount) cluster.defaultServiceAccount = provider.defaultServiceAccount;
+  return cluster;
+}
 
 /** tlsAttr is Flux's certSecretRef keys as PEM values (ca.crt, tls.crt, tls.key). Sensitive. */
 export const tlsAttr = obj(
