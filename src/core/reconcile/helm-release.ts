@@ -168,13 +168,17 @@ export async function planHelmRelease(name: string, spec: HelmReleaseSpec, previ
   });
 }
 
-/** guard turns a failure to talk to the cluster through helm or the API into a FluxiacError. */
+/** guard turns a failure to talk to the cluster through helm or the API into a FluxiacError; a forbidden request names the identity to grant. */
 async function guard<T>(object: ObjectRef, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof FluxiacError) throw err;
-    throw new FluxiacError(object, "ClusterUnavailable", `${errorMessage(err)}; check kubeconfig and that the API server is running`);
+    const msg = errorMessage(err);
+    if (/ is forbidden: User "/.test(msg)) {
+      throw new FluxiacError(object, "ApplyFailed", `${msg}; grant that permission to the identity Helm acts as (serviceAccountName, else the defaultServiceAccount, else the kubeconfig user)`);
+    }
+    throw new FluxiacError(object, "ClusterUnavailable", `${msg}; check kubeconfig and that the API server is running`);
   }
 }
 
