@@ -1,8 +1,7 @@
 // HelmRelease engine verbs against a real API server and a real chart repository over HTTP: install,
 // upgrade on a new chart version and on new values, tests, drift (warn and enabled), a failed upgrade
 // rolled back, bad input that leaves the release untouched, the defaultServiceAccount identity, uninstall,
-// and the helm processes a plan
-// and the apply that follows it start. Releases are checked with the real helm CLI (list, history, get values).
+// and the helm processes a plan and the apply that follows it start. Releases are checked with the real helm CLI (list, history, get values).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
