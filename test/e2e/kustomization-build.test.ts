@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { ArtifactStore } from "../../src/core/artifact/store";
 import { silentLogger } from "../../src/core/log";
@@ -13,6 +13,7 @@ import { planGitRepository } from "../../src/core/reconcile/git-repository";
 import { applyKustomization, planKustomization, type KustomizationSpec } from "../../src/core/reconcile/kustomization";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
+import { pgpKey, sopsPgpEnv, stopAgent, type PgpKey } from "../harness/pgp";
 import { tool } from "../harness/tools";
 
 /** scratch holds every temp dir of this file; it is removed when the file's tests end. */
@@ -24,22 +25,6 @@ function ageKey(): { secret: string; recipient: string } {
   return { secret: /AGE-SECRET-KEY-1\S+/.exec(out)![0], recipient: /public key: (age1\S+)/.exec(out)![1] };
 }
 
-/** PgpKey is a throwaway PGP key: the GnuPG home that holds it, its fingerprint and its armoured private key. */
-interface PgpKey {
-  home: string;
-  fingerprint: string;
-  armored: string;
-}
-
-/** pgpKey makes a PGP key without a passphrase with the real gpg, in its own GnuPG home under scratch. */
-function pgpKey(uid: string): PgpKey {
-  const home = mkdtempSync(join(scratch, "gnupg-"));
-  const gpg = (...args: string[]) => execFileSync(tool("gpg"), ["--batch", "--pinentry-mode", "loopback", "--passphrase", "", ...args], { encoding: "utf8", env: { ...process.env, GNUPGHOME: home }, stdio: ["ignore", "pipe", "ignore"] });
-  gpg("--quick-generate-key", `${uid} <${uid}@example.test>`, "future-default", "default", "never");
-  const fingerprint = /^fpr:+([0-9A-F]+):/m.exec(gpg("--with-colons", "--list-secret-keys"))![1];
-  return { home, fingerprint, armored: gpg("--armor", "--export-secret-keys", fingerprint) };
-}
-
 /** Recipients are the keys sops encrypts for: an age recipient and/or a PGP key (whose home holds its public key). */
 type Recipients = { age?: string; pgp?: PgpKey };
 
@@ -48,7 +33,7 @@ function sopsEncrypt(text: string, to: Recipients, regex = "^(data|stringData)$"
   const file = join(mkdtempSync(join(scratch, "sops-")), "plain");
   writeFileSync(file, text);
   const keys = [...(to.age ? ["--age", to.age] : []), ...(to.pgp ? ["--pgp", to.pgp.fingerprint] : [])];
-  const env = { ...process.env, ...(to.pgp ? { GNUPGHOME: to.pgp.home, SOPS_GPG_EXEC: tool("gpg") } : {}) };
+  const env = to.pgp ? sopsPgpEnv(to.pgp) : process.env;
   return execFileSync(tool("sops"), ["encrypt", ...keys, "--encrypted-regex", regex, "--input-type", format, "--output-type", format, file], { encoding: "utf8", env });
 }
 
@@ -82,7 +67,7 @@ describe("Kustomization build", () => {
   let core: k8s.CoreV1Api;
   let apps: k8s.AppsV1Api;
   const key = ageKey();
-  const pgp = pgpKey("fluxiac-test");
+  const pgp = pgpKey(scratch, "fluxiac-test");
   const ctx = () => ({ store: new ArtifactStore(join(scratch, "store")), log: silentLogger });
 
   const spec = async (path: string, extra: Partial<KustomizationSpec> = {}): Promise<KustomizationSpec> => {
@@ -142,7 +127,7 @@ describe("Kustomization build", () => {
   });
   after(async () => {
     await Promise.all([cp?.stop(), git?.stop()]);
-    execFileSync(join(dirname(tool("gpg")), "gpgconf"), ["--kill", "all"], { env: { ...process.env, GNUPGHOME: pgp.home } });
+    stopAgent(pgp);
     rmSync(scratch, { recursive: true, force: true });
   });
 
