@@ -30,7 +30,7 @@ export interface Keyring {
 export class KeyringError extends Error {}
 
 /** gpgCommand is $FLUXIAC_GPG, else `gpg` on PATH; sops is pointed at the same binary (SOPS_GPG_EXEC). */
-export function gpgCommand(): string {
+function gpgCommand(): string {
   return process.env.FLUXIAC_GPG || "gpg";
 }
 
