@@ -25,12 +25,12 @@ export interface KustomizationPostBuildProps {
   readonly substituteStrategy?: "WithVariables" | "Always";
 }
 
-/** KustomizationDecryptionProps is Flux's decryption: provider "sops" with age keys and/or a Secret of `*.agekey` entries. Sensitive. */
+/** KustomizationDecryptionProps is Flux's decryption: provider "sops" with age or PGP keys and/or a Secret of `*.agekey`/`*.asc` entries. Sensitive. */
 export interface KustomizationDecryptionProps {
   readonly provider: "sops";
-  /** Age private keys (`AGE-SECRET-KEY-1…`). */
+  /** Age private keys (`AGE-SECRET-KEY-1…`) or ASCII-armoured PGP private keys without a passphrase. */
   readonly keys?: string[];
-  /** A Secret in namespace whose `*.agekey` entries are age private keys. */
+  /** A Secret in namespace whose `*.agekey` entries are age private keys and `*.asc` entries PGP private keys. */
   readonly secretRef?: { readonly name: string };
 }
 
@@ -96,7 +96,7 @@ export interface KustomizationProps extends Omit<FluxiacMetaArguments, "dependsO
   readonly ignoreMissingComponents?: boolean | IResolvable;
   /** Variable substitution after the build. */
   readonly postBuild?: KustomizationPostBuildProps;
-  /** SOPS decryption of encrypted Secrets with age keys. Sensitive. */
+  /** SOPS decryption of encrypted Secrets with age or PGP keys. Sensitive. */
   readonly decryption?: KustomizationDecryptionProps;
   /** Allow remote bases. @default false */
   readonly allowRemoteBases?: boolean | IResolvable;

@@ -31,6 +31,11 @@ export interface FluxiacProviderConfig {
   readonly insecure?: boolean | IResolvable;
   /** Artifact store directory. @default $FLUXIAC_CACHE_DIR, else fluxiac's cache directory */
   readonly storeDir?: string;
+  /**
+   * Service account that a Kustomization or HelmRelease without serviceAccountName impersonates, in its
+   * namespace (Flux's `--default-service-account`). @default none: the provider's identity
+   */
+  readonly defaultServiceAccount?: string;
   /** Provider alias, for several clusters in one stack. */
   readonly alias?: string;
 }
@@ -63,7 +68,7 @@ export class FluxiacProvider extends TerraformProvider {
    * config) points at. Settings fluxiac's provider lacks (exec plugins, basic auth, several config
    * paths) are refused, naming the setting.
    */
-  static fromKubernetesProvider(scope: Construct, id: string, kubernetes: KubernetesProvider | KubernetesProviderConfig, extra: Pick<FluxiacProviderConfig, "storeDir"> = {}): FluxiacProvider {
+  static fromKubernetesProvider(scope: Construct, id: string, kubernetes: KubernetesProvider | KubernetesProviderConfig, extra: Pick<FluxiacProviderConfig, "storeDir" | "defaultServiceAccount"> = {}): FluxiacProvider {
     return new FluxiacProvider(scope, id, { ...kubernetesConfig(kubernetes), alias: kubernetes.alias, ...extra });
   }
 

@@ -44,9 +44,14 @@ export interface HelmReleaseArgs {
   kubeconfig?: pulumi.Input<string>;
   /** kubeconfig context. @default the current context */
   context?: pulumi.Input<string>;
+  /**
+   * Service account impersonated, in the object's namespace, when serviceAccountName is not set (Flux's
+   * controller flag `--default-service-account`). @default none: the kubeconfig user
+   */
+  defaultServiceAccount?: pulumi.Input<string>;
   /** Flux's kubeConfig: release into the cluster of a kubeconfig Secret in namespace. @default the management cluster */
   kubeConfig?: pulumi.Input<KubeConfigReference>;
-  /** Act as `system:serviceaccount:<namespace>:<serviceAccountName>`. @default the kubeconfig user */
+  /** Act as `system:serviceaccount:<namespace>:<serviceAccountName>`. @default defaultServiceAccount, else the kubeconfig user */
   serviceAccountName?: pulumi.Input<string>;
   /** Timeout of every Helm action. @default "5m" */
   timeout?: pulumi.Input<string>;
@@ -140,6 +145,7 @@ export class HelmRelease extends pulumi.ComponentResource {
         namespace: args.namespace,
         kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
         context: args.context,
+        defaultServiceAccount: args.defaultServiceAccount,
         kubeConfig: args.kubeConfig,
         serviceAccountName: args.serviceAccountName,
         timeout: args.timeout,

@@ -40,12 +40,17 @@ export interface KustomizationArgs {
   /** kubeconfig context. @default the current context */
   context?: pulumi.Input<string>;
   /**
+   * Service account impersonated, in the object's namespace, when serviceAccountName is not set (Flux's
+   * controller flag `--default-service-account`). @default none: the kubeconfig user
+   */
+  defaultServiceAccount?: pulumi.Input<string>;
+  /**
    * Flux's kubeConfig: apply to a remote cluster whose kubeconfig is in a Secret (key "value", then
    * "value.yaml", unless `key` is set) in `namespace` of the management cluster (`kubeconfig`/`context`).
    * @default the management cluster
    */
   kubeConfig?: pulumi.Input<KubeConfigReference>;
-  /** Impersonate `system:serviceaccount:<namespace>:<serviceAccountName>` for every request of the apply. @default none */
+  /** Impersonate `system:serviceaccount:<namespace>:<serviceAccountName>` for every request of the apply. @default defaultServiceAccount */
   serviceAccountName?: pulumi.Input<string>;
   /** Wait for every applied object to be healthy (kstatus); overrides healthChecks. @default false */
   wait?: pulumi.Input<boolean>;
@@ -82,7 +87,7 @@ export interface KustomizationArgs {
   ignoreMissingComponents?: pulumi.Input<boolean>;
   /** Variable substitution after the build: substitute, substituteFrom (ConfigMaps/Secrets in namespace), substituteStrategy. */
   postBuild?: pulumi.Input<KustomizationPostBuildArgs>;
-  /** SOPS decryption of encrypted Secrets with age keys. Stored as a secret. */
+  /** SOPS decryption of encrypted Secrets with age or PGP keys. Stored as a secret. */
   decryption?: pulumi.Input<KustomizationDecryptionArgs>;
   /** Allow remote bases (URLs in resources, bases and components). @default false */
   allowRemoteBases?: pulumi.Input<boolean>;
@@ -98,12 +103,12 @@ export interface KustomizationPostBuildArgs {
   substituteStrategy?: pulumi.Input<"WithVariables" | "Always">;
 }
 
-/** KustomizationDecryptionArgs is Flux's decryption: provider "sops" with age private keys and/or a Secret of `*.agekey` entries. */
+/** KustomizationDecryptionArgs is Flux's decryption: provider "sops" with age or PGP private keys and/or a Secret of `*.agekey`/`*.asc` entries. */
 export interface KustomizationDecryptionArgs {
   provider: "sops";
-  /** Age private keys (`AGE-SECRET-KEY-1…`). */
+  /** Age private keys (`AGE-SECRET-KEY-1…`) or ASCII-armoured PGP private keys without a passphrase. */
   keys?: pulumi.Input<pulumi.Input<string>[]>;
-  /** A Secret in namespace whose `*.agekey` entries are age private keys. */
+  /** A Secret in namespace whose `*.agekey` entries are age private keys and `*.asc` entries PGP private keys. */
   secretRef?: pulumi.Input<{ name: pulumi.Input<string> }>;
 }
 
@@ -155,6 +160,7 @@ export class Kustomization extends pulumi.ComponentResource {
         namespace: args.namespace,
         kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
         context: args.context,
+        defaultServiceAccount: args.defaultServiceAccount,
         kubeConfig: args.kubeConfig,
         serviceAccountName: args.serviceAccountName,
         wait: args.wait,

@@ -1,5 +1,6 @@
 // The provider configuration block `fluxiac`: the cluster, with the names of @cdktf/provider-kubernetes's
-// KubernetesProvider, plus config_raw (kubeconfig content) and store_dir (the artifact store).
+// KubernetesProvider, plus config_raw (kubeconfig content), store_dir (the artifact store) and
+// default_service_account (Flux's --default-service-account).
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import type { ClusterConnection } from "../core/kube/client";
@@ -19,6 +20,9 @@ export const providerAttributes: Attributes = {
   client_key: str("PEM private key of client_certificate.", { optional: true, sensitive: true }),
   insecure: bool("Skip verification of host's certificate. Default false."),
   store_dir: str("Artifact store directory. Default: $FLUXIAC_CACHE_DIR, else fluxiac's cache directory."),
+  default_service_account: str(
+    "Service account that a Kustomization or HelmRelease without service_account_name impersonates, in its namespace (Flux's --default-service-account). Default: none, the provider's identity.",
+  ),
 };
 
 /** ProviderSettings are the configured cluster and store. */
@@ -49,7 +53,8 @@ export function providerSettings(c: CtyObject): ProviderSettings {
   if (s("config_raw")) kubeconfig = s("config_raw");
   else if (s("config_path")) kubeconfig = readFileSync(s("config_path")!.replace(/^~(?=\/|$)/, homedir()), "utf8");
   else if (s("host")) kubeconfig = hostKubeconfig(s("host")!, c);
-  return { cluster: kubeconfig || context ? { kubeconfig, context } : undefined, storeDir };
+  const defaultServiceAccount = s("default_service_account");
+  return { cluster: kubeconfig || context || defaultServiceAccount ? { kubeconfig, context, defaultServiceAccount } : undefined, storeDir };
 }
 
 /** hostKubeconfig writes host, token and certificates as a one-context kubeconfig (JSON is YAML). */

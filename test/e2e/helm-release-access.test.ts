@@ -74,7 +74,7 @@ describe("HelmRelease cluster access and chart sources", () => {
     await core.createNamespacedServiceAccount({ namespace: "default", body: { metadata: { name: "deployer" } } });
     const s = await spec("team-web", "team", { serviceAccountName: "deployer" });
     await assert.rejects(planHelmRelease("team-web", s, undefined, ctx()), (err: Error) => {
-      assert.match(err.message, /^HelmRelease "team-web": .*"system:serviceaccount:default:deployer" cannot list resource "secrets" .* in the namespace "team"; grant that permission to the user helm acts as \(RBAC of serviceAccountName, or the user of kubeConfig\)$/);
+      assert.match(err.message, /^HelmRelease "team-web": .*"system:serviceaccount:default:deployer" cannot list resource "secrets" .* in the namespace "team"; grant that permission to the identity helm acts as \(serviceAccountName, else the defaultServiceAccount, else the kubeconfig user; on a remote cluster, the user of kubeConfig\)$/);
       return true;
     });
     assert.deepEqual(await helmHistory(cp.kubeconfigPath, "team-web", "team"), [], "nothing was installed");

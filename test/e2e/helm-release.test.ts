@@ -1,7 +1,7 @@
 // HelmRelease engine verbs against a real API server and a real chart repository over HTTP: install,
 // upgrade on a new chart version and on new values, tests, drift (warn and enabled), a failed upgrade
-// rolled back, bad input that leaves the release untouched, uninstall, and the helm processes a plan
-// and the apply that follows it start. Releases are checked with the real helm CLI (list, history, get values).
+// rolled back, bad input that leaves the release untouched, the defaultServiceAccount identity, uninstall,
+// and the helm processes a plan and the apply that follows it start. Releases are checked with the real helm CLI (list, history, get values).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -182,6 +182,18 @@ describe("HelmRelease engine over an HTTP chart repository", () => {
       await assert.rejects(applyHelmRelease("web", await s, state, ctx()), re);
     }
     assert.deepEqual(await history(), before, "helm history is unchanged");
+  });
+
+  test("the connection's defaultServiceAccount is who Helm acts as without serviceAccountName; its RBAC decides", async () => {
+    const s = await spec({ cluster: { kubeconfig: cp.kubeconfig, defaultServiceAccount: "nobody" } });
+    await assert.rejects(applyHelmRelease("guarded", s, undefined, ctx()), (err: Error & { reason?: string }) => {
+      assert.equal(err.reason, "ApplyFailed");
+      assert.match(err.message, /^HelmRelease "guarded": .*"system:serviceaccount:default:nobody" cannot \w+ resource "secrets".*; grant that permission .*defaultServiceAccount/);
+      return true;
+    });
+    // An explicit serviceAccountName wins over the default: the error names it instead.
+    await assert.rejects(applyHelmRelease("guarded", { ...s, serviceAccountName: "chosen" }, undefined, ctx()), /"system:serviceaccount:default:chosen" cannot/);
+    await assert.rejects(helm("status", "shop-guarded", "-n", NS), /release: not found/, "nothing was installed");
   });
 
   test("a failed upgrade (a hook the API server rejects) is rolled back, as upgrade.remediation says", async () => {

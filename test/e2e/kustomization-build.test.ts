@@ -3,7 +3,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
@@ -13,6 +13,7 @@ import { planGitRepository } from "../../src/core/reconcile/git-repository";
 import { applyKustomization, planKustomization, type KustomizationSpec } from "../../src/core/reconcile/kustomization";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane";
 import { startGitServer, type GitRepo, type GitServer } from "../harness/git-server";
+import { pgpKey, sopsPgpEnv, stopAgent, type PgpKey } from "../harness/pgp";
 import { tool } from "../harness/tools";
 
 /** scratch holds every temp dir of this file; it is removed when the file's tests end. */
@@ -24,12 +25,20 @@ function ageKey(): { secret: string; recipient: string } {
   return { secret: /AGE-SECRET-KEY-1\S+/.exec(out)![0], recipient: /public key: (age1\S+)/.exec(out)![1] };
 }
 
-/** sopsEncrypt encrypts a YAML document for recipient with the real sops, as a user would before committing it. */
-function sopsEncrypt(text: string, recipient: string, regex = "^(data|stringData)$", format = "yaml"): string {
+/** Recipients are the keys sops encrypts for: an age recipient and/or a PGP key (whose home holds its public key). */
+type Recipients = { age?: string; pgp?: PgpKey };
+
+/** sopsEncrypt encrypts a YAML document for recipients with the real sops, as a user would before committing it. */
+function sopsEncrypt(text: string, to: Recipients, regex = "^(data|stringData)$", format = "yaml"): string {
   const file = join(mkdtempSync(join(scratch, "sops-")), "plain");
   writeFileSync(file, text);
-  return execFileSync(tool("sops"), ["encrypt", "--age", recipient, "--encrypted-regex", regex, "--input-type", format, "--output-type", format, file], { encoding: "utf8" });
+  const keys = [...(to.age ? ["--age", to.age] : []), ...(to.pgp ? ["--pgp", to.pgp.fingerprint] : [])];
+  const env = to.pgp ? sopsPgpEnv(to.pgp) : process.env;
+  return execFileSync(tool("sops"), ["encrypt", ...keys, "--encrypted-regex", regex, "--input-type", format, "--output-type", format, file], { encoding: "utf8", env });
 }
+
+/** gnupgHomes counts the engine's temporary GnuPG homes, which must all be gone after every build. */
+const gnupgHomes = () => readdirSync(tmpdir()).filter((n) => n.startsWith("fluxiac-gnupg-")).length;
 
 const cm = (name: string, data: Record<string, string>, ns?: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ""}data:\n${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join("\n")}\n`;
@@ -58,6 +67,7 @@ describe("Kustomization build", () => {
   let core: k8s.CoreV1Api;
   let apps: k8s.AppsV1Api;
   const key = ageKey();
+  const pgp = pgpKey(scratch, "fluxiac-test");
   const ctx = () => ({ store: new ArtifactStore(join(scratch, "store")), log: silentLogger });
 
   const spec = async (path: string, extra: Partial<KustomizationSpec> = {}): Promise<KustomizationSpec> => {
@@ -77,8 +87,12 @@ describe("Kustomization build", () => {
     await core.createNamespacedConfigMap({ namespace: "flux-system", body: { metadata: { name: "cluster-vars" }, data: { A: "from-cm", B: "from-cm", WRAPPED: "multi\nline" } } });
     await core.createNamespacedSecret({ namespace: "flux-system", body: { metadata: { name: "cluster-secret-vars" }, stringData: { B: "from-secret", C: "from-secret" } } });
     await core.createNamespacedSecret({ namespace: "flux-system", body: { metadata: { name: "sops-age" }, stringData: { "identity.agekey": key.secret } } });
+    await core.createNamespacedSecret({ namespace: "flux-system", body: { metadata: { name: "sops-pgp" }, stringData: { "fluxiac.asc": pgp.armored } } });
+    await core.createNamespacedSecret({ namespace: "flux-system", body: { metadata: { name: "sops-mixed" }, stringData: { "identity.agekey": key.secret, "fluxiac.asc": pgp.armored } } });
+    await core.createNamespacedSecret({ namespace: "flux-system", body: { metadata: { name: "sops-bad-asc" }, stringData: { "broken.asc": "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nnot-base64-s3cret\n-----END PGP PRIVATE KEY BLOCK-----\n" } } });
     repo = await git.createRepo("build");
-    const encryptedEnv = sopsEncrypt(`DB_USER=admin\nDB_PASSWORD=${PASSWORD}\n`, key.recipient, ".*", "dotenv");
+    const encryptedEnv = sopsEncrypt(`DB_USER=admin\nDB_PASSWORD=${PASSWORD}\n`, { age: key.recipient }, ".*", "dotenv");
+    const pgpEnv = sopsEncrypt(`DB_USER=pgp-admin\nDB_PASSWORD=${PASSWORD}\n`, { pgp }, ".*", "dotenv");
     const secret = (name: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: secrets\ntype: Opaque\nstringData:\n  password: ${PASSWORD}\n`;
     await repo.commit({
       "app/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- deploy.yaml\n- settings.yaml\nimages:\n- name: nginx\n  newTag: \"1.0\"\n",
@@ -90,14 +104,20 @@ describe("Kustomization build", () => {
       "vars/config.yaml": cm("config", { a: "${A}", b: "${B}", c: "${C}", d: "${D:=default-d}", wrapped: "${WRAPPED}", home: "$HOME", escaped: "$${A}" }, "vars"),
       "vars/count.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: count\n  namespace: vars\n  labels:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  raw: \"${NOT_DEFINED}\"\n",
       "strict/config.yaml": cm("strict", { region: "${cluster_region}" }, "vars"),
-      "sops/secret.yaml": sopsEncrypt(secret("db"), key.recipient),
+      "sops/secret.yaml": sopsEncrypt(secret("db"), { age: key.recipient }),
+      "sops-pgp/kustomization.yaml": "resources:\n- secret.yaml\nsecretGenerator:\n- name: pgp-env\n  namespace: secrets\n  envs:\n  - creds.env\ngeneratorOptions:\n  disableNameSuffixHash: true\n",
+      "sops-pgp/secret.yaml": sopsEncrypt(secret("db-pgp"), { pgp }),
+      "sops-pgp/creds.env": pgpEnv,
+      "sops-pgp-secret/secret.yaml": sopsEncrypt(secret("db-pgp"), { pgp }),
+      "sops-mixed/age.yaml": sopsEncrypt(secret("mixed-age"), { age: key.recipient }),
+      "sops-mixed/pgp.yaml": sopsEncrypt(secret("mixed-pgp"), { pgp }),
       "sops/plain.yaml": cm("plain", { v: "ok" }, "secrets"),
       "sops-gen/kustomization.yaml":
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsecretGenerator:\n- name: creds\n  namespace: secrets\n  files:\n  - creds.yaml\n- name: env-creds\n  namespace: secrets\n  envs:\n  - creds.env\ngeneratorOptions:\n  disableNameSuffixHash: true\n",
       "sops-env/kustomization.yaml": "secretGenerator:\n- name: env-creds\n  namespace: secrets\n  envs:\n  - creds.env\n",
       "sops-env/creds.env": encryptedEnv,
       "sops-gen/creds.env": encryptedEnv,
-      "sops-gen/creds.yaml": sopsEncrypt(`user: admin\npassword: ${PASSWORD}\n`, key.recipient, "^password$"),
+      "sops-gen/creds.yaml": sopsEncrypt(`user: admin\npassword: ${PASSWORD}\n`, { age: key.recipient }, "^password$"),
       "escape/resources/kustomization.yaml": "resources:\n- ../../../outside.yaml\n",
       "escape/component/kustomization.yaml": "resources:\n- cm.yaml\ncomponents:\n- ../../../../etc\n",
       "escape/base/kustomization.yaml": "resources:\n- ../../app\n- ../../nowhere/../../../tmp\n",
@@ -107,6 +127,7 @@ describe("Kustomization build", () => {
   });
   after(async () => {
     await Promise.all([cp?.stop(), git?.stop()]);
+    stopAgent(pgp);
     rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -241,11 +262,55 @@ describe("Kustomization build", () => {
       await assert.rejects(planKustomization("sops-env", await spec("./sops-env"), undefined, ctx()), /Kustomization "sops-env": Secret\/secrets\/env-creds-[a-z0-9]+ is encrypted with SOPS but decryption is not configured/);
     });
 
+    const secretValues = async (name: string) =>
+      Object.fromEntries(Object.entries((await core.readNamespacedSecret({ name, namespace: "secrets" })).data!).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+
+    const pgpCases: { name: string; decryption: KustomizationSpec["decryption"] }[] = [
+      { name: "a PGP key from secretRef's *.asc entry", decryption: { provider: "sops", secretRef: { name: "sops-pgp" } } },
+      { name: "an armoured PGP key given inline", decryption: { provider: "sops", keys: [pgp.armored] } },
+    ];
+    for (const c of pgpCases) {
+      test(`a Secret and a secretGenerator env file encrypted with sops --pgp are decrypted with ${c.name}`, async () => {
+        const homes = gnupgHomes();
+        await applyKustomization("sops-pgp", await spec("./sops-pgp", { decryption: c.decryption }), undefined, ctx());
+        assert.deepEqual(await secretValues("db-pgp"), { password: PASSWORD });
+        assert.deepEqual(await secretValues("pgp-env"), { DB_USER: "pgp-admin", DB_PASSWORD: PASSWORD });
+        assert.equal(gnupgHomes(), homes, "the temporary GnuPG home is removed after the build");
+        for (const name of ["db-pgp", "pgp-env"]) await core.deleteNamespacedSecret({ name, namespace: "secrets" });
+      });
+    }
+
+    test("age and PGP keys in one secretRef Secret decrypt Secrets encrypted for either", async () => {
+      await applyKustomization("sops-mixed", await spec("./sops-mixed", { decryption: { provider: "sops", secretRef: { name: "sops-mixed" } } }), undefined, ctx());
+      assert.deepEqual(await secretValues("mixed-age"), { password: PASSWORD });
+      assert.deepEqual(await secretValues("mixed-pgp"), { password: PASSWORD });
+    });
+
     const failures: { name: string; decryption: KustomizationSpec["decryption"]; error: RegExp }[] = [
       { name: "without decryption configured", decryption: undefined, error: /Secret\/secrets\/db is encrypted with SOPS but decryption is not configured; set decryption/ },
       { name: "with a key it was not encrypted for", decryption: { provider: "sops", keys: [ageKey().secret] }, error: /decrypting Secret\/secrets\/db failed: .*; check that decryption holds the age key/ },
       { name: "with a missing secretRef", decryption: { provider: "sops", secretRef: { name: "absent" } }, error: /decryption.secretRef Secret\/flux-system\/absent not found/ },
     ];
+    const missingPgp = (what: string) => new RegExp(`decrypting ${what} failed: .*; it is encrypted for PGP key ${pgp.fingerprint}: add that private key as an \\*\\.asc entry of the decryption.secretRef Secret`);
+    const pgpFailures: { name: string; path: string; decryption: KustomizationSpec["decryption"]; error: RegExp }[] = [
+      { name: "for a PGP key decryption does not hold", path: "./sops-pgp-secret", decryption: { provider: "sops", secretRef: { name: "sops-age" } }, error: missingPgp("Secret/secrets/db-pgp") },
+      { name: "in its secretGenerator env file for a PGP key decryption does not hold", path: "./sops-pgp", decryption: { provider: "sops", keys: [key.secret] }, error: missingPgp('secretGenerator source "creds.env"') },
+      { name: "with an *.asc entry gpg cannot import", path: "./sops-pgp", decryption: { provider: "sops", secretRef: { name: "sops-bad-asc" } }, error: /entry "broken.asc" of Secret\/flux-system\/sops-bad-asc cannot be imported as a PGP private key/ },
+    ];
+    for (const f of pgpFailures) {
+      test(`a PGP-encrypted Secret fails ${f.name}, naming it, and leaks no key or value`, async () => {
+        const homes = gnupgHomes();
+        const err = await planKustomization("sops-pgp", await spec(f.path, { decryption: f.decryption }), undefined, ctx()).then(
+          () => assert.fail("the plan should fail"),
+          (e: Error) => e,
+        );
+        assert.match(err.message, /^Kustomization "sops-pgp": /);
+        assert.match(err.message, f.error);
+        assert.ok(!/PASSWORD|s3cret|AGE-SECRET-KEY|PRIVATE KEY BLOCK/.test(err.message.replace(/\*\.asc/g, "")) && !err.message.includes(PASSWORD), "no secret in the message");
+        assert.equal(gnupgHomes(), homes, "the temporary GnuPG home is removed after a failure too");
+      });
+    }
+
     for (const f of failures) {
       test(`an encrypted Secret fails ${f.name}, naming the object, and leaks no key or value`, async () => {
         const err = await planKustomization("sops", await spec("./sops", { decryption: f.decryption }), undefined, ctx()).then(

@@ -1,5 +1,6 @@
 // Kustomization health, ordering and access against real API servers: wait, healthChecks, CEL, timeouts
-// and fail-fast; dependsOn; a remote cluster through a kubeConfig Secret; serviceAccountName; suspend.
+// and fail-fast; dependsOn; a remote cluster through a kubeConfig Secret; serviceAccountName and the
+// connection's defaultServiceAccount; suspend.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -218,6 +219,40 @@ describe("Kustomization health, ordering and access", () => {
     const admin = await applyKustomization("team", await spec("./team"), { inventory: first.inventory }, ctx());
     assert.equal(await exists(core, "intruder", "other"), true, "without impersonation the kubeconfig user applies it");
     assert.equal(admin.changeSet.entries.find((e) => e.id === "team_old__ConfigMap")?.action, "deleted");
+  });
+
+  test("defaultServiceAccount is impersonated without serviceAccountName: its RBAC decides; serviceAccountName wins over it", async () => {
+    const rbac = (() => {
+      const kc = new k8s.KubeConfig();
+      kc.loadFromString(cp.kubeconfig);
+      return kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    })();
+    await core.createNamespace({ body: { metadata: { name: "defaulted" } } });
+    await core.createNamespacedServiceAccount({ namespace: "flux-system", body: { metadata: { name: "fallback" } } });
+    await repo.commit({ "defaulted/cm.yaml": configMap("by-default", "defaulted") });
+    const withDefault = async (extra: Partial<KustomizationSpec> = {}) => spec("./defaulted", { cluster: { kubeconfig: cp.kubeconfig, defaultServiceAccount: "fallback" }, ...extra });
+
+    await assert.rejects(applyKustomization("defaulted", await withDefault(), undefined, ctx()), (err: Error & { reason?: string }) => {
+      assert.equal(err.reason, "ApplyFailed");
+      assert.match(err.message, /^Kustomization "defaulted": ConfigMap\/defaulted\/by-default \w+ failed: .*"system:serviceaccount:flux-system:fallback" cannot \w+ resource "configmaps".* in the namespace "defaulted".*; grant that permission .*defaultServiceAccount/);
+      return true;
+    });
+    assert.equal(await exists(core, "by-default", "defaulted"), false, "the default service account may not write there yet");
+
+    await rbac.createNamespacedRole({ namespace: "defaulted", body: { metadata: { name: "fallback" }, rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "create", "patch", "update", "delete"] }] } });
+    await rbac.createNamespacedRoleBinding({
+      namespace: "defaulted",
+      body: { metadata: { name: "fallback" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "fallback" }, subjects: [{ kind: "ServiceAccount", name: "fallback", namespace: "flux-system" }] },
+    });
+    const applied = await applyKustomization("defaulted", await withDefault(), undefined, ctx());
+    assert.deepEqual(applied.inventory.entries.map((e) => e.id), ["defaulted_by-default__ConfigMap"], "granted a Role, the default service account applies");
+    assert.equal(await exists(core, "by-default", "defaulted"), true);
+
+    // "deployer" (from the serviceAccountName test) may write only in "team": the explicit name is the one used.
+    await assert.rejects(
+      applyKustomization("defaulted", await withDefault({ serviceAccountName: "deployer" }), applied, ctx()),
+      /"system:serviceaccount:flux-system:deployer" cannot \w+ resource "configmaps".* in the namespace "defaulted"/,
+    );
   });
 
   test("suspend plans and applies nothing and keeps the previous inventory", async () => {

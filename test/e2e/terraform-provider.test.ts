@@ -274,6 +274,37 @@ describe("fluxiac provider under terraform", () => {
     assert.equal(await exists("e"), false);
   });
 
+  test("the provider's default_service_account is impersonated by a Kustomization without service_account_name", async () => {
+    await repo.commit({ "defaulted/d.yaml": configMap("d", { who: "fallback" }) });
+    const third = await terraformWorkspace(join(scratch, "third"));
+    const base = config();
+    await third.writeConfig({
+      terraform: base.terraform,
+      provider: { fluxiac: { ...base.provider.fluxiac, default_service_account: "fallback" } },
+      resource: {
+        fluxiac_git_repository: { defaulted: { ...base.resource.fluxiac_git_repository.apps, name: "defaulted" } },
+        fluxiac_kustomization: { defaulted: { name: "defaulted", source_ref: "${fluxiac_git_repository.defaulted.source_reference}", path: "./defaulted", prune: true } },
+      },
+    });
+    await third.must("init", "-input=false", "-no-color");
+    const denied = await third.terraform("plan", "-input=false", "-no-color");
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr.replace(/\s+/g, " "), /Kustomization "defaulted": ConfigMap\/apps\/d .*"system:serviceaccount:flux-system:fallback" cannot \w+ resource "configmaps"/);
+
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(cp.kubeconfig);
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    await rbac.createNamespacedRole({ namespace: NS, body: { metadata: { name: "fallback" }, rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "create", "patch", "update", "delete"] }] } });
+    await rbac.createNamespacedRoleBinding({
+      namespace: NS,
+      body: { metadata: { name: "fallback" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "fallback" }, subjects: [{ kind: "ServiceAccount", name: "fallback", namespace: "flux-system" }] },
+    });
+    await third.must("apply", "-input=false", "-no-color", "-auto-approve");
+    assert.equal((await cm("d")).data?.who, "fallback", "granted a Role, the default service account applies");
+    await third.must("destroy", "-input=false", "-no-color", "-auto-approve");
+    assert.equal(await exists("d"), false);
+  });
+
   test("a Kustomization whose dependency creates its namespace in the same run plans as known after apply, then applies", async () => {
     await repo.commit({
       "layers/infra/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n",

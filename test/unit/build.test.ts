@@ -114,12 +114,13 @@ describe("decryptObjects", () => {
     assert.deepEqual(await decryptObjects([o], undefined), [o]);
   });
 
-  test("decryption.keys must be age private keys; the error names the entry, not the content", async () => {
+  test("decryption.keys must be age or armoured PGP private keys; the error names the entry, not the content", async () => {
     const api = {} as ObjectApi; // not reached: no secretRef
     await assert.rejects(loadKeys(api, "flux-system", { provider: "sops", keys: ["not-a-key-s3cret"] }), (err: Error) => /decryption.keys\[0\] is not an age private key/.test(err.message) && !err.message.includes("s3cret"));
-    await assert.rejects(loadKeys(api, "flux-system", { provider: "sops" }), /decryption has no age key/);
+    await assert.rejects(loadKeys(api, "flux-system", { provider: "sops" }), /decryption has no key/);
     const file = "# created: 2026-01-01\n# public key: age1xyz\nAGE-SECRET-KEY-1QQQQ\n";
-    assert.deepEqual(await loadKeys(api, "flux-system", { provider: "sops", keys: [file] }), ["AGE-SECRET-KEY-1QQQQ"]);
+    const pgp = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nabc\n-----END PGP PRIVATE KEY BLOCK-----\n";
+    assert.deepEqual(await loadKeys(api, "flux-system", { provider: "sops", keys: [file, pgp] }), { age: ["AGE-SECRET-KEY-1QQQQ"], pgp: [{ armored: pgp, where: "decryption.keys[1]" }] });
   });
 
   test("an encrypted Secret without keys fails naming it and decryption", async () => {

@@ -129,7 +129,7 @@ function everyProp(stack: TerraformStack): void {
     kustomizationOverride: "resources:\n- gotk-components.yaml\n- gotk-sync.yaml\n",
     commitMessageAppendix: "a",
   });
-  new FluxiacProvider(stack, "fluxiac", { ...kubernetesConfig({ configPath: "p", configContext: "c", host: "h", token: "t", clusterCaCertificate: "ca", clientCertificate: "c", clientKey: "k", insecure: true }), configRaw: "raw", storeDir: "s" });
+  new FluxiacProvider(stack, "fluxiac", { ...kubernetesConfig({ configPath: "p", configContext: "c", host: "h", token: "t", clusterCaCertificate: "ca", clientCertificate: "c", clientKey: "k", insecure: true }), configRaw: "raw", storeDir: "s", defaultServiceAccount: "sa" });
 }
 
 /** paths lists the attribute paths of a synthesized value, descending into the schema's nested attributes only. */

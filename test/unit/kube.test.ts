@@ -8,6 +8,7 @@ import { entryOf, entryToObject, inventoryOf, parseEntryId, staleEntries } from 
 import { stages, sortForApply } from "../../src/core/kube/ssa/sort";
 import { driftedFields } from "../../src/core/kube/ssa/diff";
 import { generateKustomization } from "../../src/core/build/generator";
+import { resolveCluster } from "../../src/core/kube/remote";
 import type { KubeObject } from "../../src/core/build/kustomize";
 import { mkdtempSync, rmSync } from "node:fs";
 import { after as afterAll } from "node:test";
@@ -17,6 +18,19 @@ const scratch = mkdtempSync(join(tmpdir(), "fluxiac-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const obj = (apiVersion: string, kind: string, name: string, namespace?: string): KubeObject => ({ apiVersion, kind, metadata: { name, namespace } });
+
+const identities: { name: string; defaultServiceAccount?: string; serviceAccountName?: string; impersonate?: string }[] = [
+  { name: "neither: the kubeconfig user", impersonate: undefined },
+  { name: "defaultServiceAccount alone, in the object's namespace", defaultServiceAccount: "fallback", impersonate: "system:serviceaccount:apps:fallback" },
+  { name: "serviceAccountName alone", serviceAccountName: "deployer", impersonate: "system:serviceaccount:apps:deployer" },
+  { name: "serviceAccountName over defaultServiceAccount", defaultServiceAccount: "fallback", serviceAccountName: "deployer", impersonate: "system:serviceaccount:apps:deployer" },
+];
+for (const c of identities) {
+  test(`resolveCluster impersonates with ${c.name}`, async () => {
+    const management = { kubeconfig: "kubeconfig-text", context: "ctx", defaultServiceAccount: c.defaultServiceAccount };
+    assert.deepEqual(await resolveCluster(management, "apps", { serviceAccountName: c.serviceAccountName }), { kubeconfig: "kubeconfig-text", context: "ctx", ...(c.impersonate ? { impersonate: c.impersonate } : {}) });
+  });
+}
 
 test("inventory ids follow Flux's <ns>_<name>_<group>_<kind> format", () => {
   assert.deepEqual(entryOf(obj("apps/v1", "Deployment", "podinfo", "default")), { id: "default_podinfo_apps_Deployment", v: "v1" });

@@ -6,13 +6,14 @@ import { parse } from "yaml";
 import { objects, strings } from "./confine";
 import { formatForPath, isSopsEncrypted, sopsDecrypt, type SopsFormat } from "./decrypt";
 import { findKustomizationFile } from "./generator";
+import type { Keyring } from "./keyring";
 
 /**
  * decryptSources walks the kustomization in dir and the local bases and components it reaches (inside
  * root only), and decrypts every sops-encrypted file or env file of their secretGenerators with keys.
  * Env files default to dotenv, as in Flux. Files that are not encrypted are left as they are.
  */
-export async function decryptSources(root: string, dir: string, keys: string[]): Promise<void> {
+export async function decryptSources(root: string, dir: string, keys: Keyring): Promise<void> {
   const realRoot = await realpath(root);
   const inside = (p: string): boolean => p === realRoot || p.startsWith(realRoot + sep);
   const seen = new Set<string>();

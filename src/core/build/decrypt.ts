@@ -1,20 +1,24 @@
 // SOPS decryption of built Secrets (kustomize-controller internal/decryptor): whole Secrets encrypted with
-// sops, and Secret values that are sops-encrypted files (e.g. from a secretGenerator). Age keys only.
+// sops, and Secret values that are sops-encrypted files (e.g. from a secretGenerator). Age and PGP keys.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { run } from "../exec";
 import { isNotFound, type ObjectApi } from "../kube/client";
+import { gpgEnv, PGP_PRIVATE_KEY, type DecryptionKeys, type Keyring } from "./keyring";
 import type { KubeObject } from "./kustomize";
 import { objectName } from "./substitute";
 
-/** Decryption is Flux's spec.decryption, for age keys. */
+/** Decryption is Flux's spec.decryption, for age and PGP keys. */
 export interface Decryption {
   provider: "sops";
-  /** Age private keys (`AGE-SECRET-KEY-1…`). Secret: never logged or stored in plain state. */
+  /**
+   * Age private keys (`AGE-SECRET-KEY-1…`) or ASCII-armoured PGP private keys (`-----BEGIN PGP PRIVATE
+   * KEY BLOCK-----`, no passphrase). Secret: never logged or stored in plain state.
+   */
   keys?: string[];
-  /** A Secret in the Kustomization's namespace whose `*.agekey` entries are age private keys. */
+  /** A Secret in the Kustomization's namespace: `*.agekey` entries are age keys, `*.asc` entries PGP private keys. */
   secretRef?: { name: string };
 }
 
@@ -90,50 +94,92 @@ function encryptedValues(o: KubeObject): { field: "data" | "stringData"; key: st
 function ageIdentities(text: string, where: string): string {
   const lines = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
   if (!lines.length || !lines.every((l) => /^AGE-SECRET-KEY-1[0-9A-Z]+$/.test(l))) {
-    throw new DecryptError(`${where} is not an age private key (AGE-SECRET-KEY-1…); only age keys are supported`);
+    throw new DecryptError(`${where} is not an age private key (AGE-SECRET-KEY-1…) nor an ASCII-armoured PGP private key`);
   }
   return lines.join("\n");
 }
 
-/** loadKeys returns the age keys of decryption: `keys`, then the `*.agekey` entries of secretRef. */
-export async function loadKeys(api: ObjectApi, namespace: string, decryption: Decryption): Promise<string[]> {
+/** pgpPrivateKey checks that text is an ASCII-armoured PGP private key and returns it; errors name where, never the text. */
+function pgpPrivateKey(text: string, where: string): { armored: string; where: string } {
+  if (!text.includes(PGP_PRIVATE_KEY)) throw new DecryptError(`${where} is not an ASCII-armoured PGP private key (${PGP_PRIVATE_KEY})`);
+  return { armored: text, where };
+}
+
+/** addKey sorts one key into age or PGP by its text. */
+function addKey(keys: DecryptionKeys, text: string, where: string): void {
+  if (text.includes(PGP_PRIVATE_KEY)) keys.pgp.push(pgpPrivateKey(text, where));
+  else keys.age.push(ageIdentities(text, where));
+}
+
+/**
+ * loadKeys returns the keys of decryption: `keys` (age or PGP, by their text), then the `*.agekey` (age)
+ * and `*.asc` (PGP) entries of secretRef.
+ */
+export async function loadKeys(api: ObjectApi, namespace: string, decryption: Decryption): Promise<DecryptionKeys> {
   if (decryption.provider !== "sops") throw new DecryptError(`decryption.provider "${decryption.provider}" is not supported; use "sops"`);
-  const keys: string[] = [];
-  (decryption.keys ?? []).forEach((k, i) => keys.push(ageIdentities(k, `decryption.keys[${i}]`)));
+  const keys: DecryptionKeys = { age: [], pgp: [] };
+  (decryption.keys ?? []).forEach((k, i) => addKey(keys, k, `decryption.keys[${i}]`));
   if (decryption.secretRef) {
     const name = decryption.secretRef.name;
     let secret: { data?: Record<string, string> };
     try {
       secret = (await api.read({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace } })) as typeof secret;
     } catch (err) {
-      if (isNotFound(err)) throw new DecryptError(`decryption.secretRef Secret/${namespace}/${name} not found; create it with the age keys as *.agekey entries`);
+      if (isNotFound(err)) throw new DecryptError(`decryption.secretRef Secret/${namespace}/${name} not found; create it with the age keys as *.agekey entries and the PGP private keys as *.asc entries`);
       throw err;
     }
     for (const [k, v] of Object.entries(secret.data ?? {})) {
-      if (k.endsWith(".agekey")) keys.push(ageIdentities(Buffer.from(v, "base64").toString("utf8"), `entry "${k}" of Secret/${namespace}/${name}`));
+      const where = `entry "${k}" of Secret/${namespace}/${name}`;
+      const text = Buffer.from(v, "base64").toString("utf8");
+      if (k.endsWith(".agekey")) keys.age.push(ageIdentities(text, where));
+      else if (k.endsWith(".asc")) keys.pgp.push(pgpPrivateKey(text, where));
     }
   }
-  if (keys.length === 0) throw new DecryptError("decryption has no age key: set decryption.keys, or *.agekey entries in the decryption.secretRef Secret");
+  if (keys.age.length + keys.pgp.length === 0) {
+    throw new DecryptError("decryption has no key: set decryption.keys, or *.agekey (age) or *.asc (PGP) entries in the decryption.secretRef Secret");
+  }
   return keys;
 }
 
+/** recipients are the PGP fingerprints a sops document is encrypted for, and whether it names age recipients. */
+function recipients(text: string, format: SopsFormat): { pgp: string[]; age: boolean } {
+  if (format === "dotenv") return { pgp: [...text.matchAll(/^sops_pgp__list_\d+__map_fp=(.*)$/gm)].map((m) => m[1].trim()), age: /^sops_age__/m.test(text) };
+  try {
+    const sops = (parse(text) as { sops?: { pgp?: { fp?: unknown }[]; age?: unknown[] } } | null)?.sops;
+    const pgp = Array.isArray(sops?.pgp) ? sops.pgp.map((p) => String(p?.fp ?? "")).filter(Boolean) : [];
+    return { pgp, age: Array.isArray(sops?.age) && sops.age.length > 0 };
+  } catch {
+    return { pgp: [], age: true };
+  }
+}
+
+/** missingKeyHint says which key to add: the PGP fingerprints the document names, and/or its age key. */
+function missingKeyHint(text: string, format: SopsFormat): string {
+  const r = recipients(text, format);
+  const pgp = r.pgp.length ? `; it is encrypted for PGP key ${r.pgp.join(", ")}: add that private key as an *.asc entry of the decryption.secretRef Secret (or to decryption.keys)` : "";
+  const age = r.age || !r.pgp.length ? "; check that decryption holds the age key it was encrypted for" : "";
+  return pgp + age;
+}
+
 /**
- * sopsDecrypt runs sops on one encrypted document, with the keys in its environment only. The MAC is
- * not checked, as in Flux (its checkSopsMac is off): kustomize reorders fields and adds metadata.
+ * sopsDecrypt runs sops on one encrypted document, with the keyring's age keys and GnuPG home in its
+ * environment only. The MAC is not checked, as in Flux (its checkSopsMac is off): kustomize reorders
+ * fields and adds metadata.
  */
-export async function sopsDecrypt(text: string, format: SopsFormat, keys: string[], what: string): Promise<string> {
+export async function sopsDecrypt(text: string, format: SopsFormat, keyring: Keyring, what: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "fluxiac-sops-"));
   try {
     const file = join(dir, "encrypted");
     await writeFile(file, text, { mode: 0o600 });
-    const env = { PATH: process.env.PATH ?? "", HOME: dir, SOPS_AGE_KEY: keys.join("\n") };
+    const env = { PATH: process.env.PATH ?? "", HOME: dir, ...(keyring.gnupgHome ? gpgEnv(keyring.gnupgHome) : {}), ...(keyring.age.length ? { SOPS_AGE_KEY: keyring.age.join("\n") } : {}) };
     const res = await run(sopsCommand(), ["decrypt", "--ignore-mac", "--input-type", format, "--output-type", format, file], { env }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === "ENOENT") throw new DecryptError("sops was not found: install sops v3 on PATH, or set FLUXIAC_SOPS");
       throw err;
     });
     if (res.code !== 0) {
-      const reason = res.stderr.split(dir).join("").trim().split("\n")[0];
-      throw new DecryptError(`decrypting ${what} failed: ${reason}; check that decryption holds the age key it was encrypted for`);
+      let reason = res.stderr.trim().split("\n")[0];
+      for (const path of [dir, keyring.gnupgHome]) if (path) reason = reason.split(path).join("");
+      throw new DecryptError(`decrypting ${what} failed: ${reason}${missingKeyHint(text, format)}`);
     }
     return res.stdout;
   } finally {
@@ -146,14 +192,14 @@ export async function sopsDecrypt(text: string, format: SopsFormat, keys: string
  * error naming it and `decryption`), leaving Secrets annotated `kustomize.toolkit.fluxcd.io/decrypt:
  * Disabled` and every other object as they are.
  */
-export async function decryptObjects(objects: KubeObject[], keys: string[] | undefined): Promise<KubeObject[]> {
+export async function decryptObjects(objects: KubeObject[], keys: Keyring | undefined): Promise<KubeObject[]> {
   const out: KubeObject[] = [];
   for (const o of objects) {
     if (!isEncryptedSecret(o) || o.metadata.annotations?.[DECRYPT_KEY]?.toLowerCase() === "disabled") {
       out.push(o);
       continue;
     }
-    if (!keys?.length) {
+    if (!keys) {
       throw new DecryptError(`${objectName(o)} is encrypted with SOPS but decryption is not configured; set decryption (provider "sops" with keys or secretRef)`);
     }
     let decrypted = o;

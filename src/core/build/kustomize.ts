@@ -8,6 +8,7 @@ import { FluxiacError, errorMessage, type ObjectRef } from "../errors";
 import { run } from "../exec";
 import { confineBuild, ConfinementError } from "./confine";
 import { decryptSources } from "./decrypt-sources";
+import type { Keyring } from "./keyring";
 import { generateKustomization } from "./generator";
 import { sortLegacy } from "./legacy-order";
 import { applyOverlay, hasOverlay, type OverlayOptions } from "./overlay";
@@ -72,8 +73,8 @@ export interface BuildResult {
 export interface BuildOptions extends OverlayOptions {
   /** Allow remote bases (URLs in resources, bases and components). @default false */
   allowRemoteBases?: boolean;
-  /** Age keys to decrypt secretGenerator sources with before the build; none: they are left as they are. */
-  decryptionKeys?: string[];
+  /** Keys to decrypt secretGenerator sources with before the build; none: they are left as they are. */
+  decryptionKeys?: Keyring;
   /**
    * Run kustomize even for a path without a kustomization file, no overlay options and only plain objects,
    * which fluxiac otherwise reads itself: kustomize would emit exactly those objects. @default false
@@ -109,7 +110,7 @@ export async function buildKustomization(artifactPath: string, revision: string,
       if (err instanceof ConfinementError) throw new FluxiacError(object, "BuildFailed", `${err.message} (revision ${revision})`);
       throw new FluxiacError(object, "BuildFailed", errorMessage(err).split(root).join(""));
     });
-    if (options.decryptionKeys?.length) {
+    if (options.decryptionKeys) {
       await decryptSources(root, dir, options.decryptionKeys).catch((err) => {
         throw new FluxiacError(object, "BuildFailed", errorMessage(err).split(root).join(""));
       });

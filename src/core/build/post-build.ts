@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { FluxiacError, type ObjectRef } from "../errors";
 import type { ObjectApi } from "../kube/client";
 import { DecryptError, decryptObjects, loadKeys, type Decryption } from "./decrypt";
+import { KeyringError, openKeyring, type Keyring } from "./keyring";
 import type { KubeObject } from "./kustomize";
 import { withCommonMetadata, type CommonMetadata } from "./common-metadata";
 
@@ -23,15 +24,17 @@ export interface KustomizationBuildSpec extends OverlayOptions {
 }
 
 /**
- * loadDecryptionKeys reads the age keys of spec.decryption (inline, then the secretRef Secret's
- * `*.agekey` entries in namespace); undefined without decryption. A failure to read the cluster is rethrown.
+ * loadDecryptionKeys reads the keys of spec.decryption (inline, then the secretRef Secret's `*.agekey`
+ * and `*.asc` entries in namespace) and opens them as one keyring for the whole build (PGP keys are
+ * imported once); the caller closes it in a finally. Undefined without decryption. A failure to read
+ * the cluster is rethrown.
  */
-export async function loadDecryptionKeys(spec: KustomizationBuildSpec, api: ObjectApi, namespace: string, object: ObjectRef): Promise<string[] | undefined> {
+export async function loadDecryptionKeys(spec: KustomizationBuildSpec, api: ObjectApi, namespace: string, object: ObjectRef): Promise<Keyring | undefined> {
   if (!spec.decryption) return undefined;
   try {
-    return await loadKeys(api, namespace, spec.decryption);
+    return await openKeyring(await loadKeys(api, namespace, spec.decryption));
   } catch (err) {
-    if (err instanceof DecryptError) throw new FluxiacError(object, "BuildFailed", err.message);
+    if (err instanceof DecryptError || err instanceof KeyringError) throw new FluxiacError(object, "BuildFailed", err.message);
     throw err;
   }
 }
@@ -52,7 +55,7 @@ export interface PostBuildResult {
  * objects. substituteFrom references are read in namespace, the Kustomization's. Decryption and
  * substitution failures are BuildFailed errors, as in Flux; a failure to read the cluster is rethrown.
  */
-export async function postBuildObjects(objects: KubeObject[], spec: KustomizationBuildSpec, keys: string[] | undefined, api: ObjectApi, namespace: string, object: ObjectRef): Promise<PostBuildResult> {
+export async function postBuildObjects(objects: KubeObject[], spec: KustomizationBuildSpec, keys: Keyring | undefined, api: ObjectApi, namespace: string, object: ObjectRef): Promise<PostBuildResult> {
   try {
     let out = await decryptObjects(objects, keys);
     let variables: Map<string, string> | undefined;
@@ -60,7 +63,7 @@ export async function postBuildObjects(objects: KubeObject[], spec: Kustomizatio
       variables = await loadVariables(api, namespace, spec.postBuild);
       out = substituteObjects(out, variables, spec.postBuild.substituteStrategy);
     }
-    const material = [...(keys ?? []), ...[...(variables ?? new Map<string, string>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`)];
+    const material = [...(keys?.material ?? []), ...[...(variables ?? new Map<string, string>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`)];
     const digestKey = material.length ? createHash("sha256").update(material.join("\n")).digest("hex") : undefined;
     return { objects: withCommonMetadata(out, spec.commonMetadata), digestKey };
   } catch (err) {

@@ -11,6 +11,11 @@ export interface ClusterConnection {
   context?: string;
   /** User to impersonate on every request (the kubeconfig user's `as`), e.g. `system:serviceaccount:<ns>:<name>`. */
   impersonate?: string;
+  /**
+   * Service account that a Kustomization or HelmRelease without serviceAccountName impersonates, in its
+   * own namespace (Flux's controller flag `--default-service-account`). @default none: the kubeconfig user
+   */
+  defaultServiceAccount?: string;
 }
 
 /** ApiResourceInfo is what discovery says about a kind. */

@@ -1,5 +1,6 @@
 // Which cluster and identity a Kustomization applies with: a kubeConfig Secret for a remote cluster,
-// and serviceAccountName impersonation (Flux's spec.kubeConfig and spec.serviceAccountName).
+// and serviceAccountName impersonation (Flux's spec.kubeConfig and spec.serviceAccountName, and the
+// controller's --default-service-account).
 import * as k8s from "@kubernetes/client-node";
 import { apiMessage, connect, isNotFound, type ClusterConnection } from "./client";
 
@@ -17,7 +18,7 @@ export interface KubeConfigReference {
 export interface ClusterAccess {
   /** Apply to the cluster of this kubeconfig Secret instead of the management cluster. */
   kubeConfig?: KubeConfigReference;
-  /** Impersonate `system:serviceaccount:<namespace>:<serviceAccountName>` for every request of the apply. */
+  /** Impersonate `system:serviceaccount:<namespace>:<serviceAccountName>` for every request of the apply. @default the connection's defaultServiceAccount */
   serviceAccountName?: string;
 }
 
@@ -44,11 +45,13 @@ async function readKubeConfigSecret(management: ClusterConnection | undefined, n
 
 /**
  * resolveCluster returns the connection the apply uses: the management connection, or the kubeconfig
- * of `kubeConfig.secretRef`, impersonating `serviceAccountName` (on the remote cluster when kubeConfig is
- * set, as Flux does).
+ * of `kubeConfig.secretRef`, impersonating `serviceAccountName`, else the management connection's
+ * `defaultServiceAccount` (on the remote cluster too when kubeConfig is set, as Flux does).
  */
 export async function resolveCluster(management: ClusterConnection | undefined, namespace: string, access: ClusterAccess): Promise<ClusterConnection> {
   const target: ClusterConnection = access.kubeConfig ? { kubeconfig: await readKubeConfigSecret(management, namespace, access.kubeConfig) } : { ...management };
-  if (access.serviceAccountName) target.impersonate = serviceAccountUser(namespace, access.serviceAccountName);
+  delete target.defaultServiceAccount;
+  const serviceAccount = access.serviceAccountName || management?.defaultServiceAccount;
+  if (serviceAccount) target.impersonate = serviceAccountUser(namespace, serviceAccount);
   return target;
 }

@@ -172,15 +172,17 @@ export async function planHelmRelease(name: string, spec: HelmReleaseSpec, previ
 /** actionSpec is spec.install or spec.upgrade, as the action says. */
 const actionSpec = (spec: HelmReleaseSpec, action: ReleaseAction) => (action === "upgrade" ? spec.upgrade : spec.install) ?? {};
 
-/** guard turns a failure to talk to the cluster through helm or the API into a FluxiacError; a permission error says whose permission to grant. */
+/** guard turns a failure to talk to the cluster through helm or the API into a FluxiacError; a forbidden request names the identity to grant. */
 async function guard<T>(object: ObjectRef, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof FluxiacError) throw err;
     const msg = errorMessage(err);
-    const hint = /\bforbidden\b/.test(msg) ? "grant that permission to the user helm acts as (RBAC of serviceAccountName, or the user of kubeConfig)" : "check kubeconfig and that the API server is running";
-    throw new FluxiacError(object, "ClusterUnavailable", `${msg}; ${hint}`);
+    if (/\bforbidden\b/.test(msg)) {
+      throw new FluxiacError(object, "ApplyFailed", `${msg}; grant that permission to the identity helm acts as (serviceAccountName, else the defaultServiceAccount, else the kubeconfig user; on a remote cluster, the user of kubeConfig)`);
+    }
+    throw new FluxiacError(object, "ClusterUnavailable", `${msg}; check kubeconfig and that the API server is running`);
   }
 }
 

@@ -126,7 +126,7 @@ function clusterError(object: ObjectRef, err: unknown): FluxiacError {
     return new FluxiacError(object, "ClusterUnavailable", `${subject}the cluster is unreachable (${cause}); check kubeconfig and that the API server is running. Nothing was pruned`);
   }
   if (err instanceof ApplyObjectError && err.status === 403) {
-    return new FluxiacError(object, "ApplyFailed", `${err.message}; grant that permission to the identity the apply runs as (serviceAccountName, or the kubeconfig user). Nothing was pruned`);
+    return new FluxiacError(object, "ApplyFailed", `${err.message}; grant that permission to the identity the apply runs as (serviceAccountName, else the defaultServiceAccount, else the kubeconfig user). Nothing was pruned`);
   }
   if (err instanceof UnknownKindError || err instanceof ApplyObjectError) return new FluxiacError(object, "ApplyFailed", err.message);
   return new FluxiacError(object, "ApplyFailed", msg.split("\n")[0]);
@@ -158,9 +158,13 @@ async function buildObjects(name: string, spec: KustomizationSpec, m: ResourceMa
   const revision = ref.artifact.revision;
   try {
     const keys = await loadDecryptionKeys(spec, m.api, m.owner.namespace, object);
-    const built = await buildKustomization(artifactPath, revision, spec.path, object, { ...spec, decryptionKeys: keys });
-    const { objects, digestKey } = await postBuildObjects(built.objects, spec, keys, m.api, m.owner.namespace, object);
-    return { objects: await normalize(m, objects), revision, digestKey };
+    try {
+      const built = await buildKustomization(artifactPath, revision, spec.path, object, { ...spec, decryptionKeys: keys });
+      const { objects, digestKey } = await postBuildObjects(built.objects, spec, keys, m.api, m.owner.namespace, object);
+      return { objects: await normalize(m, objects), revision, digestKey };
+    } finally {
+      await keys?.close();
+    }
   } catch (err) {
     throw clusterError(object, err);
   }

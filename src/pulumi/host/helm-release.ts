@@ -18,7 +18,7 @@ const SPEC_FIELDS = [
 const STATUS_FIELDS = ["revision", "status", "chartVersion", "valuesDigest", "configDigest", "drifted", "helmChart"];
 
 function helmReleaseSpec(p: Props): HelmReleaseSpec {
-  const spec: Record<string, unknown> = { cluster: { kubeconfig: p.kubeconfig, context: p.context } };
+  const spec: Record<string, unknown> = { cluster: { kubeconfig: p.kubeconfig, context: p.context, defaultServiceAccount: p.defaultServiceAccount ?? undefined } };
   for (const k of SPEC_FIELDS) if (p[k] !== undefined && p[k] !== null) spec[k] = p[k];
   return spec as unknown as HelmReleaseSpec;
 }
@@ -56,7 +56,7 @@ function outputs(inputs: Props, status: HelmReleaseStatus): Props {
 }
 
 /** INPUT_FIELDS are the inputs whose change is an update even when the plan says nothing changes. */
-const INPUT_FIELDS = [...SPEC_FIELDS.filter((k) => k !== "dependsOn"), "kubeconfig", "context"];
+const INPUT_FIELDS = [...SPEC_FIELDS.filter((k) => k !== "dependsOn"), "kubeconfig", "context", "defaultServiceAccount"];
 
 /** helmRelease implements the HelmRelease dynamic provider. */
 export const helmRelease = {

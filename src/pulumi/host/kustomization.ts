@@ -24,7 +24,7 @@ function kustomizationSpec(p: Props): KustomizationSpec {
     ignore: p.ignore,
     deletionPolicy: p.deletionPolicy,
     namespace: p.namespace,
-    cluster: { kubeconfig: p.kubeconfig, context: p.context },
+    cluster: { kubeconfig: p.kubeconfig, context: p.context, defaultServiceAccount: p.defaultServiceAccount ?? undefined },
     kubeConfig: p.kubeConfig,
     serviceAccountName: p.serviceAccountName,
     wait: p.wait,
@@ -60,7 +60,7 @@ const BUILD_FIELDS = [
 ];
 
 const KS_FIELDS = [
-  "path", "prune", "force", "ignore", "deletionPolicy", "namespace", "kubeconfig", "context",
+  "path", "prune", "force", "ignore", "deletionPolicy", "namespace", "kubeconfig", "context", "defaultServiceAccount",
   "kubeConfig", "serviceAccountName", "wait", "healthChecks", "healthCheckExprs", "timeout", "readyExpr", "suspend",
   ...BUILD_FIELDS,
 ];

@@ -1,5 +1,16 @@
 // Attribute groups several resources share.
+import type { ClusterConnection } from "../../core/kube/client";
 import { obj, objList, str, strMap, type Attributes } from "../schema";
+
+/**
+ * clusterOf is a resource's cluster connection: its own kubeconfig and context, else the provider's,
+ * with the provider's defaultServiceAccount (set only when configured).
+ */
+export function clusterOf(kubeconfig: unknown, context: unknown, provider: ClusterConnection | undefined): ClusterConnection {
+  const cluster: ClusterConnection = { kubeconfig: (kubeconfig as string | null | undefined) ?? provider?.kubeconfig, context: (context as string | null | undefined) ?? provider?.context };
+  if (provider?.defaultServiceAccount) cluster.defaultServiceAccount = provider.defaultServiceAccount;
+  return cluster;
+}
 
 /** tlsAttr is Flux's certSecretRef keys as PEM values (ca.crt, tls.crt, tls.key). Sensitive. */
 export const tlsAttr = obj(
@@ -20,7 +31,7 @@ export function clusterAccessAttributes(acts: string): Attributes {
     kube_config: obj(`${acts} into a remote cluster whose kubeconfig is in a Secret of the management cluster, in namespace (Flux's kubeConfig).`, {
       secret_ref: obj("The Secret.", { name: str("Secret name.", { required: true }), key: str('Key of the kubeconfig. Default "value", then "value.yaml".') }, { required: true }),
     }),
-    service_account_name: str(`Impersonate system:serviceaccount:<namespace>:<name> for every request.`),
+    service_account_name: str(`Impersonate system:serviceaccount:<namespace>:<name> for every request. Default: the provider's default_service_account.`),
   };
 }
 

@@ -12,6 +12,7 @@ import type { HelmReleasePlan, HelmReleaseStatus } from "../../core/reconcile/he
 import { hasUnknown, UNKNOWN, type CtyObject } from "../cty";
 import { AttributeError, attributePath, error, type Diagnostic } from "../diagnostics";
 import { engineProps, nullObject } from "../schema";
+import { clusterOf } from "./common";
 import { attributes, specAttributes } from "./helm-release-schema";
 import { ApplyFailure, type CallContext, type ResourceType, type Stored } from "./resource";
 
@@ -73,7 +74,7 @@ export function specOf(o: CtyObject, ctx: Pick<CallContext, "cluster">): HelmRel
     ...(install ? { install: openAPI(install) } : {}),
     ...(upgrade ? { upgrade: openAPI(upgrade) } : {}),
     ...(dependencies ? { dependsOn: (dependencies as string[]).map((d) => JSON.parse(d) as KustomizationDependency) } : {}),
-    cluster: { kubeconfig: kubeconfig ?? ctx.cluster?.kubeconfig, context: context ?? ctx.cluster?.context },
+    cluster: clusterOf(kubeconfig, context, ctx.cluster),
   } as HelmReleaseSpec;
 }
 

@@ -63,8 +63,12 @@ export const specAttributes: Attributes = {
     substitute_strategy: str('"WithVariables" (default) or "Always".'),
   }),
   decryption: obj(
-    "SOPS decryption with age keys.",
-    { provider: str('"sops".', { required: true }), keys: strList("Age private keys."), secret_ref: obj("A Secret of *.agekey entries, in namespace.", { name: str("Secret name.", { required: true }) }) },
+    "SOPS decryption with age and PGP keys.",
+    {
+      provider: str('"sops".', { required: true }),
+      keys: strList("Age private keys, or ASCII-armoured PGP private keys without a passphrase."),
+      secret_ref: obj("A Secret of *.agekey (age) and *.asc (PGP) entries, in namespace.", { name: str("Secret name.", { required: true }) }),
+    },
     { optional: true, sensitive: true },
   ),
   allow_remote_bases: bool("Allow remote bases. Default false."),

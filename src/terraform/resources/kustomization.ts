@@ -14,6 +14,7 @@ import type { SourceReference } from "../../core/reconcile/source-reference";
 import { hasUnknown, UNKNOWN, type CtyObject } from "../cty";
 import { error, type Diagnostic } from "../diagnostics";
 import { engineProps, nullObject } from "../schema";
+import { clusterOf } from "./common";
 import { attributes, specAttributes } from "./kustomization-schema";
 import { ApplyFailure, type CallContext, type ResourceType, type Stored } from "./resource";
 
@@ -93,7 +94,7 @@ function specOf(o: CtyObject, ctx: CallContext): KustomizationSpec {
     ...(rest as Omit<KustomizationSpec, "sourceRef" | "cluster">),
     ...(dependencies ? { dependsOn: (dependencies as string[]).map((d) => JSON.parse(d) as KustomizationDependency) } : {}),
     sourceRef: parseSourceRef(sourceRef),
-    cluster: { kubeconfig: (kubeconfig as string | undefined) ?? ctx.cluster?.kubeconfig, context: (context as string | undefined) ?? ctx.cluster?.context },
+    cluster: clusterOf(kubeconfig, context, ctx.cluster),
   };
 }
 
@@ -260,7 +261,7 @@ export const kustomization: ResourceType = {
     const { deleteKustomization } = engine();
     const inventory = readPrivate(priorPrivate)?.inventory ?? (await ownedInventory(name, prior, ctx));
     const props = engineProps(specAttributes, prior) as Record<string, unknown>;
-    const spec = { ...props, cluster: { kubeconfig: (props.kubeconfig as string | undefined) ?? ctx.cluster?.kubeconfig, context: (props.context as string | undefined) ?? ctx.cluster?.context } };
+    const spec = { ...props, cluster: clusterOf(props.kubeconfig, props.context, ctx.cluster) };
     await deleteKustomization(name, spec as unknown as KustomizationSpec, inventory, ctx);
   },
 
