@@ -2,6 +2,7 @@
 // install / upgrade / nothing decision, the preview's object summary.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { HelmCommandError } from "../../src/core/helm/helm-cli";
 import { chartNameOf, decideAction, validateHelmRelease } from "../../src/core/helm/prepare";
 import { releaseName, shortenName } from "../../src/core/helm/release-name";
 import { countKinds, manifestKinds } from "../../src/core/helm/render";
@@ -137,5 +138,15 @@ describe("the preview's object summary", () => {
     const counts = countKinds(objects);
     assert.deepEqual(counts, { ConfigMap: 2, Service: 1 });
     assert.deepEqual(Object.keys(counts), ["ConfigMap", "Service"]);
+  });
+});
+
+describe("HelmCommandError", () => {
+  test("an older helm that lacks a flag fluxiac passes is named, with the version to install", () => {
+    assert.equal(
+      new HelmCommandError("install", "Error: unknown flag: --take-ownership\n").message,
+      "helm install failed: this helm does not know --take-ownership; install Helm 3.17 or newer (or point FLUXIAC_HELM at one)",
+    );
+    assert.equal(new HelmCommandError("upgrade", "WARNING: x\nError: UPGRADE FAILED: boom\n").message, "helm upgrade failed: UPGRADE FAILED: boom");
   });
 });

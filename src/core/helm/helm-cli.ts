@@ -15,7 +15,12 @@ export function helmBinary(): string {
 /** HelmCommandError is a helm command that exited non-zero; message is helm's last error lines. */
 export class HelmCommandError extends Error {
   constructor(readonly verb: string, readonly output: string) {
-    super(`helm ${verb} failed: ${lastLines(output)}`);
+    const flag = /unknown flag: (--[\w-]+)/.exec(output)?.[1];
+    super(
+      flag
+        ? `helm ${verb} failed: this helm does not know ${flag}; install Helm 3.17 or newer (or point FLUXIAC_HELM at one)`
+        : `helm ${verb} failed: ${lastLines(output)}`,
+    );
   }
 }
 
