@@ -23,6 +23,8 @@ export type Reason =
   | "UninstallFailed"
   | "DependencyNotReady"
   | "ClusterUnavailable"
+  /** A Helm release is pending (another helm operation may still run on it). */
+  | "ReleaseLocked"
   /** The run was interrupted (Ctrl-C, Terraform's StopProvider) while the engine waited. */
   | "Cancelled";
 

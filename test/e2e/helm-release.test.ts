@@ -2,7 +2,10 @@
 // upgrade on a new chart version and on new values, tests, drift (warn and enabled), a failed upgrade
 // rolled back, bad input that leaves the release untouched, the defaultServiceAccount identity, uninstall,
 // and the helm processes a plan and the apply that follows it start. Releases are checked with the real helm CLI (list, history, get values).
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -257,6 +260,44 @@ describe("HelmRelease engine over an HTTP chart repository", () => {
     assert.equal(kept.status, "deployed");
     assert.ok(warnings.some((w) => w.includes('HelmRelease "tested": tests failed, ignored (test.ignoreFailures)')), warnings.join("\n"));
     await deleteHelmRelease("tested", await tested({}), kept, ctx());
+  });
+
+  test("a release left pending by a killed helm is refused while it may still run, then unlocked once older than timeout and upgraded, as helm-controller does", async () => {
+    const locked = async (extra: Partial<HelmReleaseSpec> = {}) => spec({ releaseName: "locked", test: { enable: false }, ...extra });
+    const statuses = async () => (await helmHistory(cp.kubeconfigPath, "locked", NS)).map((h) => h.status);
+    // Given a release at version 1, and a helm upgrade killed while it waits for a pre-upgrade hook Pod that never runs
+    const first = await applyHelmRelease("locked", await locked(), undefined, ctx());
+    await charts.addChart(appChart("3.0.0", { hangingHook: true }));
+    const upgrade = spawn(tool("helm"), ["upgrade", "locked", "app", "--repo", charts.url, "--version", "3.0.0", "-n", NS, "--timeout", "10m", "--kubeconfig", cp.kubeconfigPath], { stdio: "ignore" });
+    for (let i = 0; (await statuses()).at(-1) !== "pending-upgrade"; i++) {
+      assert.ok(i < 300, `helm upgrade never left the release pending: ${(await statuses()).join(", ")}`);
+      await sleep(100);
+    }
+    upgrade.kill("SIGKILL");
+    await once(upgrade, "exit");
+    const killedAt = Date.now();
+    assert.deepEqual(await statuses(), ["deployed", "pending-upgrade"]);
+
+    // When fluxiac applies while the pending version is younger than timeout, then it refuses and leaves the release alone
+    const plan = await planHelmRelease("locked", await locked({ values: { color: "red" } }), first, ctx());
+    assert.deepEqual([plan.action, plan.reason], ["upgrade", "the release's last version is pending-upgrade: the apply unlocks it once it is older than timeout"]);
+    await assert.rejects(applyHelmRelease("locked", await locked({ values: { color: "red" } }), first, ctx()), (err: Error & { reason?: string }) => {
+      assert.equal(err.reason, "ReleaseLocked");
+      assert.match(err.message, /^HelmRelease "locked": release shop\/locked version 2 is pending-upgrade since \d{4}-.*: another helm operation may still be running on it; let it finish, or run again once it is older than timeout \(5m\), when fluxiac unlocks it$/);
+      return true;
+    });
+    assert.deepEqual(await statuses(), ["deployed", "pending-upgrade"], "the release was left alone");
+
+    // When it is older than timeout, then the pending version is marked failed with helm-controller's description, and the upgrade runs
+    await sleep(Math.max(0, killedAt + 2_500 - Date.now()));
+    const made = await applyHelmRelease("locked", await locked({ values: { color: "red" }, timeout: "2s" }), first, ctx());
+    assert.deepEqual([made.revision, made.status, made.chartVersion], [3, "deployed", first.chartVersion]);
+    const hist = await helmHistory(cp.kubeconfigPath, "locked", NS);
+    assert.deepEqual(hist.map((h) => [h.status, h.description]).slice(1, 2), [["failed", "Release unlocked from stale 'pending-upgrade' state"]]);
+    assert.deepEqual(hist.map((h) => h.status), ["superseded", "failed", "deployed"]);
+    assert.equal((await core.readNamespacedConfigMap({ name: "locked", namespace: NS })).data?.color, "red");
+    assert.ok(warnings.some((w) => /^HelmRelease "locked": unlocked release shop\/locked version 2, pending-upgrade for \d+s with no helm finishing it: marked failed$/.test(w)), warnings.join("\n"));
+    await deleteHelmRelease("locked", await locked(), made, ctx());
   });
 
   test("delete uninstalls the release and its objects", async () => {

@@ -18,11 +18,18 @@ const POD_TEST_HOOK =
   'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-pod-test\n  annotations:\n    "helm.sh/hook": test\nspec:\n  restartPolicy: Never\n  containers:\n  - name: check\n    image: busybox\n';
 const SCHEMA = JSON.stringify({ $schema: "http://json-schema.org/schema#", type: "object", properties: { replicas: { type: "integer" } } });
 
-/** appChart is chart "app": a ConfigMap (data.color, data.version) and a test hook; from 1.1.0 on also a Service. */
-export function appChart(version: string, opts: { failingHook?: boolean } = {}): ChartSource {
+const HANGING_HOOK =
+  'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-pre-upgrade\n  annotations:\n    "helm.sh/hook": pre-upgrade\nspec:\n  restartPolicy: Never\n  containers:\n  - name: wait\n    image: busybox\n';
+
+/**
+ * appChart is chart "app": a ConfigMap (data.color, data.version) and a test hook; from 1.1.0 on also a Service.
+ * failingHook adds a hook the API server rejects; hangingHook a pre-upgrade hook Pod that never completes (no kubelet).
+ */
+export function appChart(version: string, opts: { failingHook?: boolean; hangingHook?: boolean } = {}): ChartSource {
   const files: Record<string, string> = { "templates/configmap.yaml": CONFIGMAP, "templates/tests/check.yaml": TEST_HOOK };
   if (version !== "1.0.0") files["templates/service.yaml"] = SERVICE;
   if (opts.failingHook) files["templates/hook.yaml"] = FAILING_HOOK;
+  if (opts.hangingHook) files["templates/hanging-hook.yaml"] = HANGING_HOOK;
   return { name: "app", version, values: "color: blue\nreplicas: 1\n", files };
 }
 

@@ -3,6 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { HelmCommandError } from "../../src/core/helm/helm-cli";
+import { decodeRelease, encodeRelease, isPending, staleSince, storageSecretName } from "../../src/core/helm/unlock";
 import { chartNameOf, decideAction, validateHelmRelease } from "../../src/core/helm/prepare";
 import { releaseName, shortenName } from "../../src/core/helm/release-name";
 import { countKinds, manifestKinds } from "../../src/core/helm/render";
@@ -148,5 +149,23 @@ describe("HelmCommandError", () => {
       "helm install failed: this helm does not know --take-ownership; install Helm 3.17 or newer (or point FLUXIAC_HELM at one)",
     );
     assert.equal(new HelmCommandError("upgrade", "WARNING: x\nError: UPGRADE FAILED: boom\n").message, "helm upgrade failed: UPGRADE FAILED: boom");
+  });
+});
+
+describe("unlock", () => {
+  test("Helm's stored release form round-trips: base64 of gzipped JSON, base64 again on the wire", () => {
+    const rel = { name: "web", version: 2, info: { status: "pending-upgrade" } };
+    const wire = encodeRelease(rel);
+    assert.deepEqual(decodeRelease(wire), rel);
+    assert.equal(Buffer.from(wire, "base64").toString("utf8").startsWith("H4sI"), true, "the inner value is base64 of gzip, as helm writes it");
+    assert.equal(storageSecretName("web", 2), "sh.helm.release.v1.web.v2");
+  });
+
+  test("a pending version is stale only once it is older than the timeout, and never without a time", () => {
+    const now = Date.parse("2026-11-29T12:00:00Z");
+    assert.equal(staleSince({ updated: "2026-11-29T11:54:00.123456789Z" }, 5 * 60_000, now), 359_877);
+    assert.equal(staleSince({ updated: "2026-11-29T11:56:00Z" }, 5 * 60_000, now), undefined);
+    assert.equal(staleSince({}, 5 * 60_000, now), undefined);
+    assert.deepEqual(["pending-install", "pending-upgrade", "pending-rollback", "failed", "deployed", undefined].map(isPending), [true, true, true, false, false, false]);
   });
 });

@@ -13,6 +13,8 @@ export interface ReleaseInfo {
   chart: string;
   app_version?: string;
   description?: string;
+  /** When the version last changed (RFC 3339). */
+  updated?: string;
 }
 
 /** ReleaseTarget is the release an action works on and how it is rendered. */

@@ -15,6 +15,7 @@ import { ChartError, resolveChart, unpackChart, type ChartMetadata, type Resolve
 import type { HelmSession } from "./helm-cli";
 import { postRendererArgs, type PostRenderSpec } from "./post-render";
 import { releaseName } from "./release-name";
+import { isPending } from "./unlock";
 import type { HelmReleaseSpec } from "./types";
 import { canonicalJSON, composeValues, ValuesError, valuesDigest, type Values } from "./values";
 
@@ -181,6 +182,7 @@ export function decideAction(
     const strategy = p.chartNameChangeStrategy ?? "Reinstall";
     return { action: strategy === "Reinstall" ? "reinstall" : "upgrade", reason: `chart name ${lastName} → ${p.metadata.name} (upgrade.chartNameChangeStrategy ${strategy})` };
   }
+  if (isPending(last.status)) return { action: "upgrade", reason: `the release's last version is ${last.status}: the apply unlocks it once it is older than timeout` };
   if (last.status !== "deployed") return { action: "upgrade", reason: `the release's last version is ${last.status}` };
   const wanted = `${p.metadata.name}-${p.metadata.version}`;
   if (last.chart !== wanted) return { action: "upgrade", reason: `chart ${last.chart} → ${wanted}` };

@@ -10,6 +10,7 @@ import { HelmCommandError, withHelm, type HelmSession } from "../helm/helm-cli";
 import { decideAction, namespaces, prepare, validateHelmRelease, type Prepared, type ReleaseAction } from "../helm/prepare";
 import { countKinds, manifestKinds, renderRelease } from "../helm/render";
 import { releaseName } from "../helm/release-name";
+import { isPending, unlockIfStale } from "../helm/unlock";
 import type { HelmSessionOptions } from "../helm/helm-cli";
 import { connect } from "../kube/client";
 import { resolveCluster } from "../kube/remote";
@@ -257,7 +258,12 @@ export async function applyHelmRelease(name: string, spec: HelmReleaseSpec, prev
     const p = await prepare(name, spec, s, ctx, { previousChart: previous?.helmChart, chart: taken?.chart });
     const planned = taken && taken.valuesDigest === p.valuesDigest && taken.configDigest === p.configDigest ? taken : undefined;
     const subject = `HelmRelease "${name}"`;
-    const state = planned?.state ?? (await guard(object, () => releaseState(s, p)));
+    let state = planned?.state ?? (await guard(object, () => releaseState(s, p)));
+    if (isPending(state.hist.at(-1)?.status)) {
+      const pending = state.hist.at(-1)!;
+      await guard(object, () => unlockIfStale(object, p.m.api, p.target, pending, spec.timeout, ctx.log));
+      state = await guard(object, () => releaseState(s, p));
+    }
     const last = state.hist.at(-1);
     const { action, reason } = decideAction(p, last, state.deployedValuesDigest, previous?.configDigest);
     if (action === "none") {
