@@ -38,6 +38,20 @@ export function clusterAccessAttributes(acts: string): Attributes {
 /** commonMetadataAttr is Flux's commonMetadata: labels and annotations set on every object. */
 export const commonMetadataAttr = obj("Labels and annotations set on every object.", { labels: strMap("Labels."), annotations: strMap("Annotations.") });
 
+/** selectorAttr is Flux's kustomize.Selector: which objects a patch or an ignore rule targets. */
+export const selectorAttr = obj("Which objects: every set field must match (group, version, kind, name and namespace are regular expressions).", {
+  group: str("API group."),
+  version: str("API version."),
+  kind: str("Kind."),
+  name: str("Name."),
+  namespace: str("Namespace."),
+  label_selector: str('Label selector, e.g. "app=web,tier!=db".'),
+  annotation_selector: str("Annotation selector, same syntax as label_selector."),
+});
+
+/** patchesAttr is Flux's patches (Kustomization, and a HelmRelease's kustomize post-renderer). */
+export const patchesAttr = objList("Strategic merge or JSON 6902 patches.", { patch: str("The patch, YAML or JSON.", { required: true }), target: selectorAttr });
+
 /** healthCheckExprsAttr is Flux's healthCheckExprs: CEL health rules for custom kinds (Kustomization, HelmRelease). */
 export const healthCheckExprsAttr = objList("CEL health rules for custom kinds.", {
   api_version: str("API group and version of the kind.", { required: true }),

@@ -1,17 +1,7 @@
 // fluxiac_helm_release's attributes: Flux's HelmRelease fields in snake_case (the Pulumi HelmRelease
 // arguments), and what plan and apply record (plan, chart_version, values_digest, revision, status, drift).
-import { clusterAccessAttributes, commonMetadataAttr, healthCheckExprsAttr } from "./common";
+import { clusterAccessAttributes, commonMetadataAttr, healthCheckExprsAttr, patchesAttr, selectorAttr } from "./common";
 import { bool, computedObject, num, obj, objList, str, strList, type Attributes } from "../schema";
-
-const selector = obj("Which objects: every set field must match (group, version, kind, name and namespace are regular expressions).", {
-  group: str("API group."),
-  version: str("API version."),
-  kind: str("Kind."),
-  name: str("Name."),
-  namespace: str("Namespace."),
-  label_selector: str('Label selector, e.g. "app=web,tier!=db".'),
-  annotation_selector: str("Annotation selector, same syntax as label_selector."),
-});
 
 const actionCommon = {
   timeout: str("Action timeout. Default: timeout."),
@@ -72,7 +62,7 @@ export const specAttributes: Attributes = {
   }),
   drift_detection: obj("Drift detection: mode enabled (correct), warn (report) or disabled (default), with ignore rules.", {
     mode: str('"enabled", "warn" or "disabled".'),
-    ignore: objList("Paths (JSON pointers) left out of the comparison.", { paths: strList("JSON pointers.", { required: true }), target: selector }),
+    ignore: objList("Paths (JSON pointers) left out of the comparison.", { paths: strList("JSON pointers.", { required: true }), target: selectorAttr }),
   }),
   install: obj("Flux's spec.install.", {
     ...actionCommon,
@@ -108,7 +98,7 @@ export const specAttributes: Attributes = {
   }),
   post_renderers: objList("Kustomize patches and images applied to the rendered chart, in order.", {
     kustomize: obj("A kustomize step.", {
-      patches: objList("Strategic merge or JSON 6902 patches.", { patch: str("The patch, YAML or JSON.", { required: true }), target: selector }),
+      patches: patchesAttr,
       images: objList("Image overrides.", { name: str("Image name.", { required: true }), new_name: str("New name."), new_tag: str("New tag."), digest: str("Digest.") }),
     }),
   }),

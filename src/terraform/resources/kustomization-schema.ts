@@ -1,17 +1,7 @@
 // fluxiac_kustomization's attributes: Flux's Kustomization fields in snake_case, and what plan and apply
 // record (plan, inventory, last_applied_revision, drift).
-import { clusterAccessAttributes, commonMetadataAttr, healthCheckExprsAttr } from "./common";
+import { clusterAccessAttributes, commonMetadataAttr, healthCheckExprsAttr, patchesAttr, selectorAttr } from "./common";
 import { bool, computedObject, obj, objList, str, strList, strMap, type Attributes } from "../schema";
-
-const selector = obj("Which objects: every set field must match (group, version, kind, name and namespace are regular expressions).", {
-  group: str("API group."),
-  version: str("API version."),
-  kind: str("Kind."),
-  name: str("Name."),
-  namespace: str("Namespace."),
-  label_selector: str('Label selector, e.g. "app=web,tier!=db".'),
-  annotation_selector: str("Annotation selector, same syntax as label_selector."),
-});
 
 /** specAttributes are the configured fields, the engine's KustomizationSpec in snake_case. */
 export const specAttributes: Attributes = {
@@ -21,7 +11,7 @@ export const specAttributes: Attributes = {
   force: bool("Recreate objects whose change touches an immutable field. Default false."),
   ignore: objList("Paths (JSON pointers) left out of drift detection and adopted from the cluster, for the objects target selects.", {
     paths: strList('JSON pointers such as "/spec/replicas".', { required: true }),
-    target: selector,
+    target: selectorAttr,
   }),
   deletion_policy: str('What destroy deletes: "MirrorPrune" (default), "Delete", "WaitForTermination" or "Orphan".'),
   namespace: str('Namespace written into the ownership labels. Default "flux-system". Changing it replaces the resource.', { optional: true, replace: true }),
@@ -44,7 +34,7 @@ export const specAttributes: Attributes = {
   name_prefix: str("Prefix added to every object's name."),
   name_suffix: str("Suffix added to every object's name."),
   common_metadata: commonMetadataAttr,
-  patches: objList("Strategic merge or JSON 6902 patches.", { patch: str("The patch, YAML or JSON.", { required: true }), target: selector }),
+  patches: patchesAttr,
   images: objList("Image overrides.", {
     name: str("The image name as in the manifests.", { required: true }),
     new_name: str("New name."),
