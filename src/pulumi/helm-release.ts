@@ -1,11 +1,11 @@
 // HelmRelease: a Pulumi component for Flux's HelmRelease, made with the real helm CLI.
 import * as pulumi from "@pulumi/pulumi";
+import { clusterAccessInputs, type ClusterAccessArgs } from "./cluster-access";
 import type { CommonMetadata } from "../core/build/post-build";
 import type { PostRenderer } from "../core/helm/post-render";
 import type { HealthCheckExpr } from "../core/kube/health/cel";
 import type { DriftDetection, InstallSpec, RollbackSpec, TestSpec, UninstallSpec, UpgradeSpec } from "../core/helm/types";
 import type { ValuesReference } from "../core/helm/values";
-import type { KubeConfigReference } from "../core/kube/remote";
 import type { KustomizationDependency } from "../core/reconcile/depends-on";
 import type { HelmReleasePlan } from "../core/reconcile/helm-release";
 import { helmReleaseProvider } from "./providers";
@@ -27,7 +27,7 @@ export interface HelmReleaseChartArgs {
 }
 
 /** HelmReleaseArgs are Flux's HelmRelease fields (docs/HELM-RELEASE.md lists each with its default). */
-export interface HelmReleaseArgs {
+export interface HelmReleaseArgs extends ClusterAccessArgs {
   /** The chart from a HelmRepository (HTTP or OCI), GitRepository or Bucket. Exclusive with chartRef. */
   chart?: { spec: HelmReleaseChartArgs };
   /** An OCIRepository or HelmChart holding the chart. Exclusive with chart. */
@@ -40,19 +40,6 @@ export interface HelmReleaseArgs {
   storageNamespace?: pulumi.Input<string>;
   /** The HelmRelease's own namespace: where valuesFrom objects are read, and the origin label. @default "flux-system" */
   namespace?: pulumi.Input<string>;
-  /** kubeconfig file content. Stored as a secret. @default $KUBECONFIG or ~/.kube/config */
-  kubeconfig?: pulumi.Input<string>;
-  /** kubeconfig context. @default the current context */
-  context?: pulumi.Input<string>;
-  /**
-   * Service account impersonated, in the object's namespace, when serviceAccountName is not set (Flux's
-   * controller flag `--default-service-account`). @default none: the kubeconfig user
-   */
-  defaultServiceAccount?: pulumi.Input<string>;
-  /** Flux's kubeConfig: release into the cluster of a kubeconfig Secret in namespace. @default the management cluster */
-  kubeConfig?: pulumi.Input<KubeConfigReference>;
-  /** Act as `system:serviceaccount:<namespace>:<serviceAccountName>`. @default defaultServiceAccount, else the kubeconfig user */
-  serviceAccountName?: pulumi.Input<string>;
   /** Timeout of every Helm action. @default "5m" */
   timeout?: pulumi.Input<string>;
   /** Release versions Helm keeps; 0 keeps all. @default 5 */
@@ -143,11 +130,7 @@ export class HelmRelease extends pulumi.ComponentResource {
         targetNamespace: args.targetNamespace,
         storageNamespace: args.storageNamespace,
         namespace: args.namespace,
-        kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
-        context: args.context,
-        defaultServiceAccount: args.defaultServiceAccount,
-        kubeConfig: args.kubeConfig,
-        serviceAccountName: args.serviceAccountName,
+        ...clusterAccessInputs(args),
         timeout: args.timeout,
         maxHistory: args.maxHistory,
         values: args.values,

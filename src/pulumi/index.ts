@@ -23,6 +23,7 @@ export type { Artifact, GitRepositoryRef, GitVerificationMode } from "../core/so
 export type { Inventory, InventoryEntry } from "../core/kube/inventory";
 export type { HealthCheckExpr } from "../core/kube/health/cel";
 export type { KubeConfigReference } from "../core/kube/remote";
+export type { ClusterAccessArgs } from "./cluster-access";
 export type { KustomizationHealth, NamespacedObjectKindReference } from "../core/reconcile/kustomization-health";
 export type { KustomizationDependency } from "../core/reconcile/depends-on";
 export type { SourceResource, TLSArgs } from "./source";

@@ -1,10 +1,10 @@
 // Kustomization: a Pulumi component for Flux's Kustomization.
 import * as pulumi from "@pulumi/pulumi";
+import { clusterAccessInputs, type ClusterAccessArgs } from "./cluster-access";
 import type { HealthCheckExpr } from "../core/kube/health/cel";
 import type { Image, Patch } from "../core/build/overlay";
 import type { SubstituteReference } from "../core/build/substitute";
 import type { Inventory } from "../core/kube/inventory";
-import type { KubeConfigReference } from "../core/kube/remote";
 import type { KustomizationDependency } from "../core/reconcile/depends-on";
 import type { DeletionPolicy, KustomizationChanges } from "../core/reconcile/kustomization";
 import type { KustomizationHealth, NamespacedObjectKindReference } from "../core/reconcile/kustomization-health";
@@ -13,7 +13,7 @@ import { kustomizationProvider } from "./providers";
 import type { SourceResource } from "./source";
 
 /** KustomizationArgs are Flux's Kustomization fields. */
-export interface KustomizationArgs {
+export interface KustomizationArgs extends ClusterAccessArgs {
   /** The source whose artifact is built and applied: a GitRepository, OCIRepository or Bucket. */
   sourceRef: SourceResource<"GitRepository" | "OCIRepository" | "Bucket">;
   /** Path of the overlay inside the artifact. @default "./" */
@@ -35,23 +35,6 @@ export interface KustomizationArgs {
   deletionPolicy?: pulumi.Input<DeletionPolicy>;
   /** Namespace written into the ownership labels, as a Flux Kustomization's namespace. @default "flux-system" */
   namespace?: pulumi.Input<string>;
-  /** kubeconfig file content. Stored as a secret. @default $KUBECONFIG or ~/.kube/config */
-  kubeconfig?: pulumi.Input<string>;
-  /** kubeconfig context. @default the current context */
-  context?: pulumi.Input<string>;
-  /**
-   * Service account impersonated, in the object's namespace, when serviceAccountName is not set (Flux's
-   * controller flag `--default-service-account`). @default none: the kubeconfig user
-   */
-  defaultServiceAccount?: pulumi.Input<string>;
-  /**
-   * Flux's kubeConfig: apply to a remote cluster whose kubeconfig is in a Secret (key "value", then
-   * "value.yaml", unless `key` is set) in `namespace` of the management cluster (`kubeconfig`/`context`).
-   * @default the management cluster
-   */
-  kubeConfig?: pulumi.Input<KubeConfigReference>;
-  /** Impersonate `system:serviceaccount:<namespace>:<serviceAccountName>` for every request of the apply. @default defaultServiceAccount */
-  serviceAccountName?: pulumi.Input<string>;
   /** Wait for every applied object to be healthy (kstatus); overrides healthChecks. @default false */
   wait?: pulumi.Input<boolean>;
   /** Objects whose health is checked after apply when wait is off. @default none */
@@ -158,11 +141,7 @@ export class Kustomization extends pulumi.ComponentResource {
         deletionPolicy: args.deletionPolicy,
         timeout: args.timeout,
         namespace: args.namespace,
-        kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
-        context: args.context,
-        defaultServiceAccount: args.defaultServiceAccount,
-        kubeConfig: args.kubeConfig,
-        serviceAccountName: args.serviceAccountName,
+        ...clusterAccessInputs(args),
         wait: args.wait,
         healthChecks: args.healthChecks,
         healthCheckExprs: args.healthCheckExprs,

@@ -6,7 +6,7 @@ import { normalizePath } from "../../core/bootstrap/sync-manifests";
 import { applyBootstrapGit, deleteBootstrapGit, deployKeyFor, hasBootstrapChanges, planBootstrapGit } from "../../core/reconcile/bootstrap-git";
 import { scanKnownHosts } from "../../core/bootstrap/deploy-key";
 import { isSshUrl } from "../../core/source/git-auth";
-import { changedFields, context, hasUnknowns, rethrow, type Props } from "./common";
+import { changedFields, clusterOf, context, hasUnknowns, rethrow, type Props } from "./common";
 
 const FIELDS = [
   "url", "branch", "auth", "tls", "author", "signing", "path", "namespace", "interval", "timeout", "kubeconfig", "context",
@@ -27,7 +27,7 @@ function bootstrapSpec(p: Props): BootstrapGitSpec {
     namespace: p.namespace ?? undefined,
     interval: p.interval ?? undefined,
     timeout: p.timeout ?? undefined,
-    cluster: { kubeconfig: p.kubeconfig ?? undefined, context: p.context ?? undefined },
+    cluster: clusterOf(p),
     deployKey: p.deployKey || undefined,
     scanKnownHosts: p.scanKnownHosts ?? undefined,
     components: p.components ?? undefined,

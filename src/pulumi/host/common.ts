@@ -2,6 +2,7 @@
 // shaping. Nothing here knows a kind.
 import { isDeepStrictEqual } from "node:util";
 import { FluxiacError, errorMessage } from "../../core/errors";
+import type { ClusterConnection } from "../../core/kube/client";
 import type { Logger } from "../../core/log";
 import { defaultContext, type ReconcileContext } from "../../core/reconcile/context";
 
@@ -64,4 +65,9 @@ export function initFailed(id: string, properties: Props, message: string): neve
   const failure = Object.assign(new Error(message), { id, properties, reasons: [message] });
   if (!process.env.FLUXIAC_DEBUG) failure.stack = "";
   throw failure;
+}
+
+/** clusterOf is the management cluster connection in a resource's props (Pulumi sends unset inputs as null). */
+export function clusterOf(p: Props): ClusterConnection {
+  return { kubeconfig: p.kubeconfig ?? undefined, context: p.context ?? undefined, defaultServiceAccount: p.defaultServiceAccount ?? undefined };
 }

@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from "node:util";
 import { PartialFailureError } from "../../core/errors";
 import type { HelmReleaseSpec } from "../../core/helm/types";
 import { applyHelmRelease, deleteHelmRelease, planHelmRelease, type HelmReleaseStatus } from "../../core/reconcile/helm-release";
-import { changedFields, context, initFailed, ownUnknowns, rethrow, type Props } from "./common";
+import { changedFields, clusterOf, context, initFailed, ownUnknowns, rethrow, type Props } from "./common";
 
 /** SPEC_FIELDS are the HelmRelease inputs that are engine spec fields, passed as they are. */
 const SPEC_FIELDS = [
@@ -18,7 +18,7 @@ const SPEC_FIELDS = [
 const STATUS_FIELDS = ["revision", "status", "chartVersion", "valuesDigest", "configDigest", "drifted", "helmChart"];
 
 function helmReleaseSpec(p: Props): HelmReleaseSpec {
-  const spec: Record<string, unknown> = { cluster: { kubeconfig: p.kubeconfig, context: p.context, defaultServiceAccount: p.defaultServiceAccount ?? undefined } };
+  const spec: Record<string, unknown> = { cluster: clusterOf(p) };
   for (const k of SPEC_FIELDS) if (p[k] !== undefined && p[k] !== null) spec[k] = p[k];
   return spec as unknown as HelmReleaseSpec;
 }

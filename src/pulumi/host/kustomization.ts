@@ -13,7 +13,7 @@ import {
 import type { KustomizationState } from "../../core/reconcile/kustomization-state";
 import type { SourceReference } from "../../core/reconcile/source-reference";
 import type { KustomizationBuildSpec } from "../../core/build/post-build";
-import { changedFields, context, initFailed, ownUnknowns, rethrow, UNKNOWN, type Props } from "./common";
+import { changedFields, clusterOf, context, initFailed, ownUnknowns, rethrow, UNKNOWN, type Props } from "./common";
 
 function kustomizationSpec(p: Props): KustomizationSpec {
   return {
@@ -24,7 +24,7 @@ function kustomizationSpec(p: Props): KustomizationSpec {
     ignore: p.ignore,
     deletionPolicy: p.deletionPolicy,
     namespace: p.namespace,
-    cluster: { kubeconfig: p.kubeconfig, context: p.context, defaultServiceAccount: p.defaultServiceAccount ?? undefined },
+    cluster: clusterOf(p),
     kubeConfig: p.kubeConfig,
     serviceAccountName: p.serviceAccountName,
     wait: p.wait,
