@@ -57,12 +57,16 @@ export interface LiveSecret {
   annotations: Record<string, string>;
 }
 
+/** decodeData is a Secret's data as text (the API sends it base64-encoded). */
+export function decodeData(data: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+}
+
 /** readSecret reads the Secret, or undefined when it does not exist. */
 export async function readSecret(api: ObjectApi, namespace: string, name = "flux-system"): Promise<LiveSecret | undefined> {
   try {
     const s = (await api.read({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace } })) as { data?: Record<string, string>; metadata?: { annotations?: Record<string, string> } };
-    const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
-    return { data, annotations: s.metadata?.annotations ?? {} };
+    return { data: decodeData(s.data), annotations: s.metadata?.annotations ?? {} };
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;

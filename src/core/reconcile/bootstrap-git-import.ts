@@ -3,7 +3,7 @@
 // credentials to read the repository with; Flux's own flux-system GitRepository and Kustomization stand in
 // for a namespace the flux CLI bootstrapped.
 import { readFiles, revisionOf, withCheckout } from "../bootstrap/commit";
-import { BRANCH_ANNOTATION, PATH_ANNOTATION, URL_ANNOTATION } from "../bootstrap/secret";
+import { BRANCH_ANNOTATION, decodeData, PATH_ANNOTATION, readSecret, URL_ANNOTATION } from "../bootstrap/secret";
 import { COMPONENTS_FILE, fluxDir, KUSTOMIZATION_FILE, normalizePath, SYNC_FILE } from "../bootstrap/sync-manifests";
 import type { BootstrapGitSpec } from "../bootstrap/types";
 import { FluxiacError, errorMessage } from "../errors";
@@ -25,7 +25,6 @@ type SecretObject = { metadata: { name: string; annotations?: Record<string, str
 type SyncObject = { spec?: { url?: string; path?: string; ref?: { branch?: string }; secretRef?: { name?: string } } };
 
 const kind = "BootstrapGit";
-const decode = (data: Record<string, string> | undefined) => Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
 
 /** credentialsOf turns the Secret's data back into the push credentials and the CA that bootstrap wrote there. */
 function credentialsOf(data: Record<string, string>): Pick<BootstrapGitSpec, "auth" | "tls"> {
@@ -62,15 +61,15 @@ export async function importBootstrapGit(name: string, namespace: string, cluste
     const [owned] = secrets;
     if (owned) {
       const a = owned.metadata.annotations!;
-      spec = { url: a[URL_ANNOTATION], path: a[PATH_ANNOTATION], branch: a[BRANCH_ANNOTATION] ?? "main", secretName: owned.metadata.name, ...credentialsOf(decode(owned.data)) };
+      spec = { url: a[URL_ANNOTATION], path: a[PATH_ANNOTATION], branch: a[BRANCH_ANNOTATION] ?? "main", secretName: owned.metadata.name, ...credentialsOf(decodeData(owned.data)) };
     } else {
       const { repo, ks } = await fluxSync(api, namespace);
       if (!repo?.spec?.url || ks?.spec?.path === undefined) {
         throw new FluxiacError(object, "ValidationFailed", `namespace "${namespace}" is not bootstrapped: it has no Secret written by fluxiac and no flux-system GitRepository and Kustomization. Check the import id (<namespace>/<name>), or apply instead of importing`);
       }
       const secretName = repo.spec.secretRef?.name;
-      const secret = secretName ? ((await api.read({ apiVersion: "v1", kind: "Secret", metadata: { name: secretName, namespace } }).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)))) as SecretObject | undefined) : undefined;
-      spec = { url: repo.spec.url, path: normalizePath(ks.spec.path), branch: repo.spec.ref?.branch ?? "main", secretName: secretName ?? "flux-system", ...credentialsOf(decode(secret?.data)) };
+      const secret = secretName ? await readSecret(api, namespace, secretName) : undefined;
+      spec = { url: repo.spec.url, path: normalizePath(ks.spec.path), branch: repo.spec.ref?.branch ?? "main", secretName: secretName ?? "flux-system", ...credentialsOf(secret?.data ?? {}) };
     }
   } catch (err) {
     if (err instanceof FluxiacError) throw err;
